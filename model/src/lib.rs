@@ -1,0 +1,19 @@
+//! The shared nouns of cnab-conformance.
+//!
+//! This crate holds plain, serializable data types used by both the validator
+//! and the harness: spec versions, document kinds, the clause catalog,
+//! findings, and verdicts. It performs no I/O: the catalog is embedded at
+//! compile time from `cases/catalog.json`.
+#![deny(missing_docs)]
+
+pub mod catalog;
+pub mod finding;
+pub mod kind;
+pub mod verdict;
+pub mod version;
+
+pub use catalog::{Catalog, CatalogError, CheckKind, Clause, Level, SchemaCoverage};
+pub use finding::{Finding, Span};
+pub use kind::DocumentKind;
+pub use verdict::Verdict;
+pub use version::{SpecFamily, SpecVersion};

@@ -1,0 +1,4 @@
+//! Validator for CNAB documents.
+#![deny(missing_docs)]
+
+pub mod schema;

@@ -1,0 +1,3 @@
+//! Schema sets per spec version, compiled once from the embedded copies.
+
+pub mod embedded;
