@@ -1,4 +1,6 @@
 //! Validator for CNAB documents.
 #![deny(missing_docs)]
 
+pub mod json;
+pub mod rules;
 pub mod schema;
