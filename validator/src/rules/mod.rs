@@ -1,11 +1,32 @@
 //! Semantic rules: the static clauses of the catalog that the official schema
 //! of a version does not enforce.
 //!
-//! OWNER: the semantic-rules work. The pipeline calls [`check`] after the
-//! schema check, converts each [`RawFinding`] into a `Finding` (level from the
-//! catalog, span from the pointer).
+//! The pipeline calls [`check`] after the schema check and converts each
+//! [`RawFinding`] into a `Finding` (level from the catalog, span from the
+//! pointer). A rule never reports what the schema of the same version already
+//! reports, so one defect gives one finding.
+//!
+//! One file per spec area: [`identity`](self) (name, version, schemaVersion),
+//! images, definitions, destinations (parameters, credentials and outputs),
+//! actions, extensions, claims and relocation. The small grammars they share
+//! (dotted names, digests, image references, ULIDs, timestamps, paths) live in
+//! `syntax` and `reference`.
+
+mod actions;
+mod claims;
+mod definitions;
+mod destinations;
+mod extensions;
+mod identity;
+mod images;
+mod reference;
+mod relocation;
+mod syntax;
 
 use cnab_model::{DocumentKind, SpecVersion};
+use serde_json::Value;
+
+pub use reference::{ImageReference, ReferenceError};
 
 /// Options that change which rules apply.
 #[derive(Debug, Clone, Default)]
@@ -40,8 +61,217 @@ pub struct RawFinding {
     pub message: String,
 }
 
+/// Every clause a rule of this module can emit.
+///
+/// A test checks that each exists in the catalog and has at least one invalid
+/// and one valid case under `cases/documents/rules/`.
+pub fn implemented_clauses() -> &'static [&'static str] {
+    &[
+        // Identity.
+        "core.bundle.version.semver2",
+        "core.bundle.name.graphic",
+        "core.bundle.schemaVersion.semver",
+        "proc.marker.no_alpha_beta",
+        "proc.marker.not_in_production",
+        // Images.
+        "core.bundle.invocationImages.min_one",
+        "core.image.contentDigest.oci_format",
+        "core.images.contentDigest.oci_format",
+        "core.image.contentDigest.required_for_release",
+        "core.image.image.reference",
+        "core.images.image.reference",
+        "core.images.image.by_digest",
+        "core.image.size.non_negative",
+        // Definitions.
+        "core.parameters.definition.resolves",
+        "core.outputs.definition.present",
+        "core.definitions.default_valid",
+        "core.definitions.integers_only",
+        // Destinations.
+        "core.parameters.destination.env_or_path",
+        "core.credentials.env_or_path",
+        "core.destinations.cnab_prefix.declare",
+        "core.parameters.path.absolute",
+        "core.parameters.path.not_outputs",
+        "core.credentials.path.not_outputs",
+        "core.outputs.path.under_outputs",
+        "core.outputs.path.unique",
+        "core.destinations.env_clash",
+        "core.destinations.path_clash",
+        "core.parameters.applyTo.semantics",
+        "core.credentials.applyTo.semantics",
+        "core.credentials.applyTo",
+        "core.outputs.applyTo.known",
+        "core.parameters.name.env_like",
+        "core.credentials.name.readable",
+        // Actions.
+        "core.actions.builtin_not_declared",
+        "core.actions.name.dotted",
+        "core.names.dotted.shape",
+        "core.actions.title.disambiguate",
+        "core.actions.title",
+        // Extensions.
+        "core.requiredExtensions.in_custom",
+        "core.custom.name.dotted",
+        "deps.key.reserved",
+        "deps.requires.shape",
+        "deps.version.ranges_syntax",
+        "ext.paramsources.schema",
+        "ext.paramsources.references",
+        // Claims.
+        "claim.id.ulid",
+        "claim.revision.ulid",
+        "claim.result.id.present",
+        "claim.created.format",
+        "claim.action.known",
+        "claim.bundleReference.digested",
+        "claim.result.outputs.shape",
+        "claim.parameters.resolved",
+        "core.runtime.installation.graphic",
+        // Relocation.
+        "core.relocation.shape",
+        "core.relocation.keys_complete",
+        "core.relocation.equivalents",
+    ]
+}
+
 /// Runs every rule that applies to the document's kind and version.
 pub fn check(ctx: &RuleContext<'_>) -> Vec<RawFinding> {
-    let _ = ctx;
-    Vec::new()
+    let mut out = Sink::new("");
+    match ctx.kind {
+        DocumentKind::Bundle => check_bundle(ctx.doc, ctx.version, ctx.options, &mut out),
+        DocumentKind::Claim => claims::check_claim(ctx.doc, ctx.version, ctx.options, &mut out),
+        DocumentKind::ClaimResult => claims::check_result(ctx.doc, ctx.options, &mut out),
+        DocumentKind::RelocationMapping => relocation::check(ctx.doc, ctx.options, &mut out),
+        DocumentKind::Dependencies => extensions::check_dependencies_value(ctx.doc, &mut out),
+        DocumentKind::ParameterSources => {
+            if let Some(bundle) = options_bundle(ctx.options) {
+                extensions::check_parameter_source_refs(ctx.doc, bundle, &mut out);
+            }
+        }
+        DocumentKind::Output | DocumentKind::Status => {}
+    }
+    out.findings
+}
+
+/// Runs the bundle rules on `doc`, reporting under the sink's prefix.
+fn check_bundle(doc: &Value, version: SpecVersion, options: &RuleOptions, out: &mut Sink) {
+    if !doc.is_object() {
+        return;
+    }
+    let b = Bundle { doc, version };
+    identity::check(&b, out);
+    images::check(&b, options, out);
+    definitions::check(&b, out);
+    destinations::check(&b, out);
+    actions::check(&b, out);
+    extensions::check(&b, out);
+}
+
+/// The bundle given with the options, unwrapping a claim if one was given.
+fn options_bundle(options: &RuleOptions) -> Option<&Value> {
+    let b = options.bundle.as_ref()?;
+    match b.get("bundle") {
+        Some(inner) if inner.is_object() && b.get("invocationImages").is_none() => Some(inner),
+        _ => Some(b),
+    }
+}
+
+/// A bundle document with the version it is judged under.
+#[derive(Clone, Copy)]
+struct Bundle<'a> {
+    doc: &'a Value,
+    version: SpecVersion,
+}
+
+impl<'a> Bundle<'a> {
+    /// An object member of the bundle, as a map.
+    fn map(&self, key: &str) -> Option<&'a serde_json::Map<String, Value>> {
+        self.doc.get(key).and_then(Value::as_object)
+    }
+
+    /// Whether `action` names a built-in action or a key of `actions`.
+    fn knows_action(&self, action: &str) -> bool {
+        is_builtin_action(action) || self.map("actions").is_some_and(|a| a.contains_key(action))
+    }
+
+    /// Whether this version is at least `v` (within the core family).
+    fn at_least(&self, v: SpecVersion) -> bool {
+        core_rank(self.version) >= core_rank(v)
+    }
+}
+
+/// The built-in actions every runtime supports.
+const BUILTIN_ACTIONS: [&str; 3] = ["install", "upgrade", "uninstall"];
+
+fn is_builtin_action(name: &str) -> bool {
+    BUILTIN_ACTIONS.contains(&name)
+}
+
+/// Orders core versions; claims versions embed a bundle close to core 1.1.0.
+fn core_rank(v: SpecVersion) -> u8 {
+    match v {
+        SpecVersion::Core1_0_0 => 0,
+        SpecVersion::Core1_0_1 => 1,
+        SpecVersion::Core1_1_0 | SpecVersion::ClaimsDraft | SpecVersion::Claims1_0_0 => 2,
+        SpecVersion::Core1_2_0 => 3,
+    }
+}
+
+/// Collects findings, prefixing every pointer (for a bundle inside a claim).
+struct Sink {
+    prefix: String,
+    findings: Vec<RawFinding>,
+}
+
+impl Sink {
+    fn new(prefix: &str) -> Self {
+        Sink {
+            prefix: prefix.to_string(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Records a finding at `pointer` (relative to the sink's prefix).
+    fn push(&mut self, clause: &'static str, pointer: &str, message: String) {
+        self.findings.push(RawFinding {
+            clause,
+            pointer: format!("{}{}", self.prefix, pointer),
+            message,
+        });
+    }
+}
+
+/// Builds an RFC 6901 pointer from segments, escaping `~` and `/`.
+fn ptr<S: AsRef<str>>(segments: &[S]) -> String {
+    let mut s = String::new();
+    for seg in segments {
+        s.push('/');
+        s.push_str(&seg.as_ref().replace('~', "~0").replace('/', "~1"));
+    }
+    s
+}
+
+/// Quotes a value for a message: JSON string syntax keeps control characters visible.
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_escape_tilde_and_slash() {
+        assert_eq!(ptr(&["custom", "a/b~c"]), "/custom/a~1b~0c");
+        assert_eq!(ptr::<&str>(&[]), "");
+    }
+
+    #[test]
+    fn every_implemented_clause_is_in_the_catalog() {
+        let cat = cnab_model::Catalog::embedded();
+        for id in implemented_clauses() {
+            assert!(cat.get(id).is_some(), "clause {id} is not in the catalog");
+        }
+    }
 }

@@ -1,0 +1,121 @@
+//! Definition rules (101 § Definitions, § Parameters, § Outputs).
+//!
+//! Whether each definition is itself a valid schema is left to the official
+//! schema of every version: 1.2.0 checks definitions against the draft-07
+//! meta-schema and older versions against `definitions.schema.json`.
+
+use serde_json::Value;
+
+use super::{ptr, quote, Bundle, Sink};
+use cnab_model::SpecVersion;
+
+pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
+    let defs = b.map("definitions");
+    let has = |name: &str| defs.is_some_and(|d| d.contains_key(name));
+    for (section, clause) in [
+        ("parameters", "core.parameters.definition.resolves"),
+        ("outputs", "core.outputs.definition.present"),
+    ] {
+        let Some(map) = b.map(section) else { continue };
+        for (name, item) in map {
+            if let Some(Value::String(def)) = item.get("definition") {
+                if !has(def) {
+                    out.push(
+                        clause,
+                        &ptr(&[section, name.as_str(), "definition"]),
+                        format!(
+                            "definition {} of {} `{name}` is not a key of definitions",
+                            quote(def),
+                            singular(section)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    let Some(defs) = defs else { return };
+    let integers_only = !b.at_least(SpecVersion::Core1_2_0);
+    for (name, def) in defs {
+        let base = ptr(&["definitions", name.as_str()]);
+        let mut fractional_default = false;
+        if integers_only {
+            let mut found = Vec::new();
+            find_fractions(def, &base, false, &mut found);
+            for p in found {
+                fractional_default |= p.starts_with(&format!("{base}/default"));
+                out.push(
+                    "core.definitions.integers_only",
+                    &p,
+                    format!("definition `{name}` holds a non-integer number, but before core 1.2.0 numbers in definitions are integers"),
+                );
+            }
+        }
+        if fractional_default {
+            continue;
+        }
+        if let Some(default) = def.get("default") {
+            if let Some(problem) = validation_problem(def, default) {
+                out.push(
+                    "core.definitions.default_valid",
+                    &format!("{base}/default"),
+                    format!("default of definition `{name}` does not validate against the definition: {problem}"),
+                );
+            }
+        }
+    }
+}
+
+fn singular(section: &str) -> &'static str {
+    if section == "parameters" {
+        "parameter"
+    } else {
+        "output"
+    }
+}
+
+/// Collects pointers to fractional numbers held in value keywords
+/// (`default`, `enum`, `const`, `examples`), which the older definitions
+/// meta-schema leaves unchecked.
+fn find_fractions(v: &Value, at: &str, in_value: bool, found: &mut Vec<String>) {
+    match v {
+        Value::Number(n) if in_value => {
+            if n.as_f64().is_some_and(|f| f.fract() != 0.0) && !n.is_i64() && !n.is_u64() {
+                found.push(at.to_string());
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                find_fractions(item, &format!("{at}/{i}"), in_value, found);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                let value_kw =
+                    in_value || matches!(k.as_str(), "default" | "enum" | "const" | "examples");
+                find_fractions(
+                    item,
+                    &format!("{at}{}", ptr(&[k.as_str()])),
+                    value_kw,
+                    found,
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Validates `value` against the definition `def`; returns the first problem.
+///
+/// A definition that cannot be compiled offline (an unresolvable `$ref`, an
+/// invalid keyword) yields no problem: the schema check reports those.
+pub(super) fn validation_problem(def: &Value, value: &Value) -> Option<String> {
+    let validator = jsonschema::draft7::options().build(def).ok()?;
+    let err = validator.iter_errors(value).next()?;
+    let at = err.instance_path().as_str().to_string();
+    let msg = err.to_string();
+    Some(if at.is_empty() {
+        msg
+    } else {
+        format!("at {at}: {msg}")
+    })
+}

@@ -1,0 +1,292 @@
+//! Where parameters, credentials and outputs go in the invocation image
+//! (101 § Parameters, § Credentials, § Outputs, § Resolving Destination
+//! Conflicts; 103 § Setting Parameter Values).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use super::syntax::{
+    clean_path, first_non_graphic, in_outputs, is_env_like, strictly_in_outputs, OUTPUTS_DIR,
+};
+use super::{ptr, quote, Bundle, Sink};
+use cnab_model::SpecVersion;
+
+/// The schema of core 1.0.0 gives parameter and credential paths the pattern
+/// `^(?!/cnab/app/outputs)/.+$`; a path failing it is the schema's finding.
+fn passes_1_0_0_pattern(p: &str) -> bool {
+    p.starts_with('/') && p.len() > 1 && !p.starts_with(OUTPUTS_DIR)
+}
+
+/// Which section a destination belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    Parameter,
+    Credential,
+}
+
+impl Owner {
+    fn noun(self) -> &'static str {
+        match self {
+            Owner::Parameter => "parameter",
+            Owner::Credential => "credential",
+        }
+    }
+}
+
+/// A destination seen while walking, kept for the clash checks.
+struct Dest {
+    name: String,
+    pointer: String,
+}
+
+pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
+    let mut envs: [BTreeMap<String, Dest>; 2] = [BTreeMap::new(), BTreeMap::new()];
+    let mut paths: [BTreeMap<String, Dest>; 2] = [BTreeMap::new(), BTreeMap::new()];
+
+    if let Some(params) = b.map("parameters") {
+        for (name, p) in params {
+            let base = ptr(&["parameters", name.as_str()]);
+            if !is_env_like(name) {
+                out.push(
+                    "core.parameters.name.env_like",
+                    &base,
+                    format!("parameter name {} should look like an environment variable name (letters, digits and `_`)", quote(name)),
+                );
+            }
+            check_apply_to(
+                b,
+                p,
+                &base,
+                "core.parameters.applyTo.semantics",
+                "parameter",
+                name,
+                out,
+            );
+            let Some(dest) = p.get("destination").and_then(Value::as_object) else {
+                continue;
+            };
+            let dbase = format!("{base}/destination");
+            if !dest.contains_key("env") && !dest.contains_key("path") {
+                out.push(
+                    "core.parameters.destination.env_or_path",
+                    &dbase,
+                    format!("destination of parameter `{name}` has neither `env` nor `path`; at least one is required"),
+                );
+            }
+            walk_dest(
+                b,
+                Owner::Parameter,
+                name,
+                dest,
+                &dbase,
+                &mut envs[0],
+                &mut paths[0],
+                out,
+            );
+        }
+    }
+    if let Some(creds) = b.map("credentials") {
+        for (name, c) in creds {
+            let base = ptr(&["credentials", name.as_str()]);
+            if name.trim().is_empty() || first_non_graphic(name).is_some() {
+                out.push(
+                    "core.credentials.name.readable",
+                    &base,
+                    format!("credential name {} is not human-readable text", quote(name)),
+                );
+            }
+            if b.at_least(SpecVersion::Core1_2_0) {
+                check_apply_to(
+                    b,
+                    c,
+                    &base,
+                    "core.credentials.applyTo.semantics",
+                    "credential",
+                    name,
+                    out,
+                );
+            } else if c.get("applyTo").is_some() {
+                out.push(
+                    "core.credentials.applyTo",
+                    &format!("{base}/applyTo"),
+                    format!("credential `{name}` has `applyTo`, which credentials only have from core 1.2.0 on"),
+                );
+            }
+            let Some(obj) = c.as_object() else { continue };
+            if !obj.contains_key("env") && !obj.contains_key("path") {
+                out.push(
+                    "core.credentials.env_or_path",
+                    &base,
+                    format!("credential `{name}` has neither `env` nor `path`; at least one is required"),
+                );
+            }
+            walk_dest(
+                b,
+                Owner::Credential,
+                name,
+                obj,
+                &base,
+                &mut envs[1],
+                &mut paths[1],
+                out,
+            );
+        }
+    }
+    for (env, p) in &envs[0] {
+        if let Some(c) = envs[1].get(env) {
+            out.push(
+                "core.destinations.env_clash",
+                &p.pointer,
+                format!(
+                    "parameter `{}` and credential `{}` both use the environment variable `{env}`",
+                    p.name, c.name
+                ),
+            );
+        }
+    }
+    for (path, p) in &paths[0] {
+        if let Some(c) = paths[1].get(path) {
+            out.push(
+                "core.destinations.path_clash",
+                &p.pointer,
+                format!(
+                    "parameter `{}` and credential `{}` both write to the path `{path}`",
+                    p.name, c.name
+                ),
+            );
+        }
+    }
+    check_outputs(b, out);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk_dest(
+    b: &Bundle<'_>,
+    owner: Owner,
+    name: &str,
+    dest: &Map<String, Value>,
+    base: &str,
+    envs: &mut BTreeMap<String, Dest>,
+    paths: &mut BTreeMap<String, Dest>,
+    out: &mut Sink,
+) {
+    if let Some(Value::String(env)) = dest.get("env") {
+        let pointer = format!("{base}/env");
+        if env.starts_with("CNAB_") {
+            out.push(
+                "core.destinations.cnab_prefix.declare",
+                &pointer,
+                format!("{} `{name}` declares the environment variable `{env}`; the `CNAB_` prefix is reserved for the runtime", owner.noun()),
+            );
+        }
+        envs.entry(env.clone()).or_insert(Dest {
+            name: name.to_string(),
+            pointer,
+        });
+    }
+    let Some(Value::String(path)) = dest.get("path") else {
+        return;
+    };
+    let pointer = format!("{base}/path");
+    if b.version == SpecVersion::Core1_0_0 && !passes_1_0_0_pattern(path) {
+        return;
+    }
+    if !path.starts_with('/') {
+        out.push(
+            "core.parameters.path.absolute",
+            &pointer,
+            format!(
+                "path {} of {} `{name}` is not absolute",
+                quote(path),
+                owner.noun()
+            ),
+        );
+    }
+    let cleaned = clean_path(path);
+    if in_outputs(&cleaned) {
+        let clause = match owner {
+            Owner::Parameter => "core.parameters.path.not_outputs",
+            Owner::Credential => "core.credentials.path.not_outputs",
+        };
+        out.push(
+            clause,
+            &pointer,
+            format!("path {} of {} `{name}` resolves to `{cleaned}`, inside {OUTPUTS_DIR}, which is reserved for outputs", quote(path), owner.noun()),
+        );
+    }
+    paths.entry(cleaned).or_insert(Dest {
+        name: name.to_string(),
+        pointer,
+    });
+}
+
+fn check_apply_to(
+    b: &Bundle<'_>,
+    item: &Value,
+    base: &str,
+    clause: &'static str,
+    noun: &str,
+    name: &str,
+    out: &mut Sink,
+) {
+    let Some(list) = item.get("applyTo").and_then(Value::as_array) else {
+        return;
+    };
+    for (i, entry) in list.iter().enumerate() {
+        if let Value::String(action) = entry {
+            if !b.knows_action(action) {
+                out.push(
+                    clause,
+                    &format!("{base}/applyTo/{i}"),
+                    format!("applyTo of {noun} `{name}` names {}, which is neither a built-in action nor a key of actions", quote(action)),
+                );
+            }
+        }
+    }
+}
+
+fn check_outputs(b: &Bundle<'_>, out: &mut Sink) {
+    let Some(outputs) = b.map("outputs") else {
+        return;
+    };
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (name, o) in outputs {
+        let base = ptr(&["outputs", name.as_str()]);
+        check_apply_to(
+            b,
+            o,
+            &base,
+            "core.outputs.applyTo.known",
+            "output",
+            name,
+            out,
+        );
+        let Some(Value::String(path)) = o.get("path") else {
+            continue;
+        };
+        let pointer = format!("{base}/path");
+        // The schema pattern `^/cnab/app/outputs/.+$` reports paths outside
+        // the prefix; what it misses are paths that escape after cleaning.
+        let passes_pattern =
+            path.starts_with("/cnab/app/outputs/") && path.len() > OUTPUTS_DIR.len() + 1;
+        let cleaned = clean_path(path);
+        if passes_pattern && !strictly_in_outputs(&cleaned) {
+            out.push(
+                "core.outputs.path.under_outputs",
+                &pointer,
+                format!("path {} of output `{name}` resolves to `{cleaned}`, which is not strictly below {OUTPUTS_DIR}/", quote(path)),
+            );
+        }
+        match seen.get(&cleaned) {
+            Some(first) => out.push(
+                "core.outputs.path.unique",
+                &pointer,
+                format!("output `{name}` writes to `{cleaned}`, the same path as output `{first}`"),
+            ),
+            None => {
+                seen.insert(cleaned, name.clone());
+            }
+        }
+    }
+}
