@@ -1,49 +1,42 @@
 //! `cnab-validate`: a thin shell over the `cnab_validator` library.
+//!
+//! `main` only parses the arguments, runs, and maps the outcome to an exit
+//! code: errors print once with their cause chain and exit 2, and a closed
+//! stdout (a broken pipe) ends quietly.
+
+mod cli;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
-use cnab_model::{catalog, Catalog, CheckKind, Level};
+use clap::Parser;
+use cnab_validator::exit;
 
-/// Validate CNAB documents against the spec.
-#[derive(Parser)]
-#[command(name = "cnab-validate", version, about)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// List the clause catalog.
-    Clauses {
-        /// Only clauses of this level (must, should, may).
-        #[arg(long)]
-        level: Option<Level>,
-        /// Only clauses of this check kind (static, runtime, n-a).
-        #[arg(long)]
-        kind: Option<CheckKind>,
-        /// Output format.
-        #[arg(long, default_value = "human")]
-        format: String,
-    },
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Command::Clauses {
-            level,
-            kind,
-            format,
-        } => {
-            let cat = Catalog::embedded();
-            let list = cat.filter(level, kind);
-            match format.as_str() {
-                "json" => println!("{}", serde_json::to_string_pretty(&list).unwrap()),
-                _ => print!("{}", catalog::render_table(&list)),
-            }
-            ExitCode::SUCCESS
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::ERROR
+            } else {
+                exit::CLEAN
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::CLEAN),
+        Err(e) => {
+            eprintln!("cnab-validate: {e:#}");
+            ExitCode::from(exit::ERROR)
         }
     }
 }

@@ -1,0 +1,601 @@
+//! The check pipeline: bytes in, a [`Report`] out.
+//!
+//! Stages: UTF-8 and byte-order-mark check, JSON parse with spans and
+//! duplicate keys, kind and version detection, schema validation, the
+//! canonical JSON check (bundles only), and the semantic rules. Every problem
+//! with the input is a finding; only reading a file can fail.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use cnab_model::{Catalog, DocumentKind, Finding, Span, SpecVersion};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::detect::{self, Decision, Origin};
+use crate::json::canonical::{is_canonical, NotCanonical, Profile};
+use crate::json::{self, Node, ParseLimits};
+use crate::rules::{self, RuleContext, RuleOptions};
+use crate::schema;
+
+/// Which canonical JSON profile a bundle must follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CanonicalMode {
+    /// Either profile is accepted; the report says which matched.
+    #[default]
+    Auto,
+    /// OLPC canonical JSON (docker/go `canonical/json`).
+    Olpc,
+    /// RFC 8785 JCS (what cnab-go writes).
+    Jcs,
+    /// No canonical check.
+    Off,
+}
+
+impl CanonicalMode {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CanonicalMode::Auto => "auto",
+            CanonicalMode::Olpc => "olpc",
+            CanonicalMode::Jcs => "jcs",
+            CanonicalMode::Off => "off",
+        }
+    }
+
+    fn profiles(self) -> &'static [Profile] {
+        match self {
+            CanonicalMode::Auto => &[Profile::Olpc, Profile::Jcs],
+            CanonicalMode::Olpc => &[Profile::Olpc],
+            CanonicalMode::Jcs => &[Profile::Jcs],
+            CanonicalMode::Off => &[],
+        }
+    }
+}
+
+impl fmt::Display for CanonicalMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for CanonicalMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(CanonicalMode::Auto),
+            "olpc" => Ok(CanonicalMode::Olpc),
+            "jcs" => Ok(CanonicalMode::Jcs),
+            "off" => Ok(CanonicalMode::Off),
+            _ => Err(format!(
+                "unknown canonical mode `{s}` (known: auto, olpc, jcs, off)"
+            )),
+        }
+    }
+}
+
+/// The outcome of the canonical JSON check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum CanonicalVerdict {
+    /// Not checked, with the reason (not a bundle, mode off, does not parse).
+    NotChecked {
+        /// Why.
+        reason: String,
+    },
+    /// The bytes are exactly the canonical form under these profiles.
+    Canonical {
+        /// Every profile that matched.
+        profiles: Vec<Profile>,
+    },
+    /// The bytes are not canonical under any of the profiles tried.
+    NotCanonical {
+        /// The profiles tried.
+        profiles: Vec<Profile>,
+        /// The first byte offset where the input and the canonical form differ
+        /// (the smallest over the profiles tried).
+        offset: usize,
+    },
+}
+
+impl CanonicalVerdict {
+    /// A short label: `olpc`, `jcs`, `olpc+jcs`, `no` or `not checked`.
+    pub fn label(&self) -> String {
+        match self {
+            CanonicalVerdict::NotChecked { .. } => "not checked".into(),
+            CanonicalVerdict::Canonical { profiles } => profiles
+                .iter()
+                .map(|p| profile_name(*p))
+                .collect::<Vec<_>>()
+                .join("+"),
+            CanonicalVerdict::NotCanonical { .. } => "no".into(),
+        }
+    }
+}
+
+/// The stable name of a profile.
+pub fn profile_name(p: Profile) -> &'static str {
+    match p {
+        Profile::Olpc => "olpc",
+        Profile::Jcs => "jcs",
+    }
+}
+
+/// Everything the pipeline found about one document.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The name shown for the document (a path, or `<stdin>`).
+    pub name: String,
+    /// The document kind and how it was decided.
+    pub kind: Decision<DocumentKind>,
+    /// The spec version and how it was decided.
+    pub version: Decision<SpecVersion>,
+    /// The canonical JSON verdict.
+    pub canonical: CanonicalVerdict,
+    /// Findings, sorted by position (findings without a span last).
+    pub findings: Vec<Finding>,
+    /// The input bytes, for rendering code frames.
+    pub source: Vec<u8>,
+}
+
+impl Report {
+    /// The most severe level among the findings, if any.
+    pub fn worst(&self) -> Option<cnab_model::Level> {
+        self.findings.iter().map(|f| f.level).max()
+    }
+
+    /// Whether any finding is at or above `level`.
+    pub fn fails_at(&self, level: cnab_model::Level) -> bool {
+        self.findings.iter().any(|f| f.level >= level)
+    }
+}
+
+/// Builds a [`Validator`]; settings are frozen by [`ValidatorBuilder::build`].
+#[derive(Debug, Clone, Default)]
+pub struct ValidatorBuilder {
+    kind: Option<DocumentKind>,
+    version: Option<SpecVersion>,
+    canonical: CanonicalMode,
+    release: bool,
+    bundle: Option<Value>,
+    limits: ParseLimits,
+}
+
+impl ValidatorBuilder {
+    /// A builder with the defaults: detect kind and version, canonical `auto`,
+    /// no release strictness, default parse limits.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Judges every document as this kind instead of detecting it.
+    pub fn kind(mut self, kind: Option<DocumentKind>) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// Judges every document under this spec version instead of detecting it.
+    pub fn spec_version(mut self, version: Option<SpecVersion>) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The canonical JSON mode for bundles.
+    pub fn canonical(mut self, mode: CanonicalMode) -> Self {
+        self.canonical = mode;
+        self
+    }
+
+    /// Release strictness (every image carries a `contentDigest`).
+    pub fn release(mut self, release: bool) -> Self {
+        self.release = release;
+        self
+    }
+
+    /// The bundle that relocation mappings and claims are judged against.
+    pub fn bundle(mut self, bundle: Option<Value>) -> Self {
+        self.bundle = bundle;
+        self
+    }
+
+    /// Parser limits (size, depth).
+    pub fn limits(mut self, limits: ParseLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Freezes the settings.
+    pub fn build(self) -> Validator {
+        Validator {
+            kind: self.kind,
+            version: self.version,
+            canonical: self.canonical,
+            limits: self.limits,
+            rule_options: RuleOptions {
+                release: self.release,
+                bundle: self.bundle,
+            },
+        }
+    }
+}
+
+/// Checks documents. Build it once (with [`ValidatorBuilder`]) and call
+/// [`Validator::check`] for each document; the compiled schemas are shared by
+/// every check in the process.
+#[derive(Debug, Clone)]
+pub struct Validator {
+    kind: Option<DocumentKind>,
+    version: Option<SpecVersion>,
+    canonical: CanonicalMode,
+    limits: ParseLimits,
+    rule_options: RuleOptions,
+}
+
+impl Default for Validator {
+    fn default() -> Self {
+        ValidatorBuilder::new().build()
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Collects findings, giving each its level from the catalog.
+struct Sink {
+    findings: Vec<Finding>,
+}
+
+impl Sink {
+    fn push(&mut self, clause: &str, pointer: &str, message: String, span: Option<Span>) {
+        self.push_full(clause, pointer, message, span, None);
+    }
+
+    fn push_full(
+        &mut self,
+        clause: &str,
+        pointer: &str,
+        message: String,
+        span: Option<Span>,
+        schema_path: Option<String>,
+    ) {
+        debug_assert!(
+            Catalog::embedded().contains(clause),
+            "unknown clause {clause}"
+        );
+        self.findings.push(Finding {
+            clause: clause.to_string(),
+            level: Catalog::embedded().level_of(clause),
+            message,
+            pointer: pointer.to_string(),
+            schema_path,
+            span,
+        });
+    }
+}
+
+/// The span of the value at `pointer`, or of the key `key` inside it.
+fn span_at(root: Option<&Node>, pointer: &str, key: Option<&str>) -> Option<Span> {
+    let node = root?.pointer(pointer)?;
+    if let Some(key) = key {
+        if let json::NodeValue::Object(members) = &node.value {
+            if let Some(m) = members.iter().rev().find(|m| m.key == key) {
+                return Some(m.key_span);
+            }
+        }
+    }
+    Some(node.span)
+}
+
+fn escape_segment(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+/// A one-byte span at `offset`, clipped to the input (empty at its end).
+fn point(offset: usize, len: usize) -> Span {
+    let start = offset.min(len);
+    Span {
+        start,
+        end: (start + 1).min(len),
+    }
+}
+
+impl Validator {
+    /// Reads and checks a file. `Err` only when the file cannot be read.
+    pub fn check_path(&self, path: &Path) -> std::io::Result<Report> {
+        let bytes = std::fs::read(path)?;
+        Ok(self.check(&path.display().to_string(), &bytes))
+    }
+
+    /// Checks one document. Never fails: every problem is a finding.
+    pub fn check(&self, name: &str, bytes: &[u8]) -> Report {
+        let mut sink = Sink {
+            findings: Vec::new(),
+        };
+        let mut report = Report {
+            name: name.to_string(),
+            kind: Decision {
+                value: self.kind,
+                origin: if self.kind.is_some() {
+                    Origin::Override
+                } else {
+                    Origin::Unknown
+                },
+                reason: String::new(),
+            },
+            version: Decision {
+                value: self.version,
+                origin: if self.version.is_some() {
+                    Origin::Override
+                } else {
+                    Origin::Unknown
+                },
+                reason: String::new(),
+            },
+            canonical: CanonicalVerdict::NotChecked {
+                reason: "the document was not parsed".into(),
+            },
+            findings: Vec::new(),
+            source: bytes.to_vec(),
+        };
+        self.run(bytes, &mut report, &mut sink);
+        let mut findings = sink.findings;
+        findings.sort_by(|a, b| {
+            let pos = |f: &Finding| f.span.map_or(usize::MAX, |s| s.start);
+            pos(a)
+                .cmp(&pos(b))
+                .then_with(|| a.clause.cmp(&b.clause))
+                .then_with(|| a.pointer.cmp(&b.pointer))
+        });
+        findings.dedup();
+        report.findings = findings;
+        report
+    }
+
+    fn run(&self, bytes: &[u8], report: &mut Report, sink: &mut Sink) {
+        let len = bytes.len();
+        if len > self.limits.max_bytes {
+            sink.push(
+                "json.limits",
+                "",
+                format!(
+                    "the document is {len} bytes, over the limit of {} bytes; not checked",
+                    self.limits.max_bytes
+                ),
+                Some(point(0, len)),
+            );
+            return;
+        }
+        // A byte order mark is reported, then read as whitespace so that the
+        // rest of the document is still checked and every span stays valid.
+        let mut text = std::borrow::Cow::Borrowed(bytes);
+        if bytes.starts_with(BOM) {
+            sink.push(
+                "json.wellformed",
+                "",
+                "the document starts with a UTF-8 byte order mark, which JSON text must not have"
+                    .into(),
+                Some(Span { start: 0, end: 3 }),
+            );
+            let mut owned = bytes.to_vec();
+            owned[..3].copy_from_slice(b"   ");
+            text = std::borrow::Cow::Owned(owned);
+        }
+        if let Err(e) = std::str::from_utf8(&text) {
+            let at = e.valid_up_to();
+            sink.push(
+                "json.wellformed",
+                "",
+                format!("the document is not valid UTF-8 (bad byte 0x{:02X} at offset {at}); not checked", text[at]),
+                Some(point(at, len)),
+            );
+            return;
+        }
+        let parsed = match json::parse(&text, &self.limits) {
+            Ok(p) => p,
+            Err(e) => {
+                let clause = if e.limit {
+                    "json.limits"
+                } else {
+                    "json.wellformed"
+                };
+                sink.push(
+                    clause,
+                    "",
+                    format!("{}; not checked further", e.message),
+                    Some(point(e.offset, len)),
+                );
+                return;
+            }
+        };
+        let doc = parsed.root.to_value();
+        let root = Some(&parsed.root);
+        {
+            for d in &parsed.duplicates {
+                let key = d.pointer.rsplit('/').next().unwrap_or_default();
+                sink.push(
+                    "json.unique_keys",
+                    &d.pointer,
+                    format!(
+                        "key `{}` occurs more than once in the same object (first at byte {})",
+                        key.replace("~1", "/").replace("~0", "~"),
+                        d.first.start
+                    ),
+                    Some(d.second),
+                );
+            }
+        }
+        let root_span = Some(parsed.root.span);
+
+        // Kind.
+        if self.kind.is_none() {
+            report.kind = detect::detect_kind(&doc);
+        } else {
+            report.kind.reason = "given with --kind".into();
+        }
+        let Some(kind) = report.kind.value else {
+            sink.push(
+                "doc.kind.known",
+                "",
+                format!(
+                    "cannot tell which CNAB document this is: {} (use --kind to say)",
+                    report.kind.reason
+                ),
+                root_span,
+            );
+            report.canonical = CanonicalVerdict::NotChecked {
+                reason: "the document kind is unknown".into(),
+            };
+            return;
+        };
+
+        // Version.
+        if self.version.is_none() {
+            let d = detect::detect_version(&doc, kind);
+            if let Some(msg) = d.unknown {
+                let span = span_at(root, "/schemaVersion", None).or(root_span);
+                sink.push("doc.schemaVersion.known", "/schemaVersion", msg, span);
+            }
+            report.version = d.decision;
+        } else {
+            report.version.reason = "given with --spec-version".into();
+        }
+        let version = report.version.value.unwrap_or(SpecVersion::latest_core());
+
+        // Schema.
+        match schema::validate(version, kind, &doc) {
+            Ok(Some(violations)) => {
+                for v in violations {
+                    let clause = schema::clause_for(kind, &v);
+                    let (pointer, span) = match (v.keyword.as_str(), &v.property) {
+                        ("additionalProperties", Some(p)) => (
+                            format!("{}/{}", v.pointer, escape_segment(p)),
+                            span_at(root, &v.pointer, Some(p)),
+                        ),
+                        _ => (v.pointer.clone(), span_at(root, &v.pointer, None)),
+                    };
+                    sink.push_full(
+                        clause,
+                        &pointer,
+                        v.message,
+                        span.or(root_span),
+                        Some(v.schema_path),
+                    );
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                // A defect of this build, reported rather than hidden.
+                sink.push(
+                    "doc.schemaVersion.known",
+                    "",
+                    format!("the schema set of {version} cannot be used: {e}"),
+                    root_span,
+                );
+            }
+        }
+
+        // Canonical form.
+        report.canonical = self.canonical_verdict(kind, &parsed, bytes, sink);
+
+        // Semantic rules.
+        let ctx = RuleContext {
+            doc: &doc,
+            kind,
+            version,
+            options: &self.rule_options,
+        };
+        for raw in rules::check(&ctx) {
+            let span = span_at(root, &raw.pointer, None).or(root_span);
+            sink.push(raw.clause, &raw.pointer, raw.message, span);
+        }
+    }
+
+    fn canonical_verdict(
+        &self,
+        kind: DocumentKind,
+        parsed: &json::Parsed,
+        bytes: &[u8],
+        sink: &mut Sink,
+    ) -> CanonicalVerdict {
+        if kind != DocumentKind::Bundle {
+            return CanonicalVerdict::NotChecked {
+                reason: format!("only bundles must be canonical, not {kind} documents"),
+            };
+        }
+        if self.canonical == CanonicalMode::Off {
+            return CanonicalVerdict::NotChecked {
+                reason: "--canonical off".into(),
+            };
+        }
+        let tried = self.canonical.profiles();
+        let mut matched = Vec::new();
+        let mut first: Option<(Profile, NotCanonical)> = None;
+        for &p in tried {
+            match is_canonical(bytes, parsed, p) {
+                Ok(()) => matched.push(p),
+                Err(e) => {
+                    if first.as_ref().is_none_or(|(_, f)| e.offset < f.offset) {
+                        first = Some((p, e));
+                    }
+                }
+            }
+        }
+        if !matched.is_empty() {
+            return CanonicalVerdict::Canonical { profiles: matched };
+        }
+        let names = tried
+            .iter()
+            .map(|p| profile_name(*p))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let (offset, detail, pointer) = match first {
+            Some((p, e)) => (
+                e.offset,
+                format!("{}: {}", profile_name(p), e.message),
+                e.pointer.unwrap_or_default(),
+            ),
+            None => (0, String::new(), String::new()),
+        };
+        sink.push(
+            "core.bundle.canonical_json",
+            &pointer,
+            format!(
+                "the bundle is not canonical JSON ({names}): first difference at byte {offset} ({detail}); `cnab-validate fmt --write` fixes it"
+            ),
+            Some(point(offset, bytes.len())),
+        );
+        CanonicalVerdict::NotCanonical {
+            profiles: tried.to_vec(),
+            offset,
+        }
+    }
+}
+
+/// The first offset where `a` and `b` differ (the shorter length when one is
+/// a prefix of the other).
+pub fn first_difference(a: &[u8], b: &[u8]) -> usize {
+    a.iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_difference_finds_the_offset() {
+        assert_eq!(first_difference(b"abc", b"abd"), 2);
+        assert_eq!(first_difference(b"ab", b"abc"), 2);
+        assert_eq!(first_difference(b"", b"x"), 0);
+    }
+
+    #[test]
+    fn canonical_mode_parses() {
+        assert_eq!("jcs".parse::<CanonicalMode>().unwrap(), CanonicalMode::Jcs);
+        assert!("x".parse::<CanonicalMode>().unwrap_err().contains("auto"));
+    }
+}

@@ -1,0 +1,59 @@
+//! GitHub Actions workflow commands: one `::error`, `::warning` or `::notice`
+//! line per finding (`must`, `should`, `may`), titled with the clause ID.
+
+use std::io::{self, Write};
+
+use cnab_model::Level;
+
+use super::{locate, RenderOptions};
+use crate::Report;
+
+/// Escapes a message for a workflow command.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value for a workflow command.
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Renders the reports.
+pub fn render(reports: &[Report], _options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
+    for report in reports {
+        for l in locate(report) {
+            let f = l.finding;
+            let command = match f.level {
+                Level::Must => "error",
+                Level::Should => "warning",
+                Level::May => "notice",
+            };
+            let mut props = vec![format!("file={}", escape_property(&report.name))];
+            if let Some((line, col)) = l.start {
+                props.push(format!("line={line}"));
+                props.push(format!("col={col}"));
+            }
+            props.push(format!("title={}", escape_property(&f.clause)));
+            writeln!(
+                out,
+                "::{command} {}::{}",
+                props.join(","),
+                escape_data(&f.message)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(escape_data("a\nb:c"), "a%0Ab:c");
+    }
+}
