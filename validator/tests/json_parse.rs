@@ -198,6 +198,9 @@ fn rejects_with_precise_messages_and_offsets() {
     check_err(b"tru", "unexpected `tru`", 0);
     check_err(b"nulll", "unexpected `nulll`", 0);
     check_err(b"\x01", "control character U+0001", 0);
+    let long = "x".repeat(10_000);
+    let e = err(long.as_bytes());
+    assert!(e.message.len() < 80, "{e:?}");
 }
 
 #[test]

@@ -311,10 +311,15 @@ impl<'a> Parser<'a> {
                         "false" => NodeValue::Bool(false),
                         "null" => NodeValue::Null,
                         word => {
+                            // Keep the message short whatever the input.
+                            let shown = match word.char_indices().nth(24) {
+                                Some((cut, _)) => format!("{}…", &word[..cut]),
+                                None => word.to_owned(),
+                            };
                             return Err(ParseError::syntax(
-                                format!("unexpected `{word}`, expected a JSON value"),
+                                format!("unexpected `{shown}`, expected a JSON value"),
                                 start,
-                            ))
+                            ));
                         }
                     };
                     self.pos = end;
