@@ -99,7 +99,17 @@ impl Engine {
     /// on error and on Ctrl-C; this is for a process that was killed before it
     /// could, and for a binary's own interrupt handler.
     pub fn cleanup_labelled(&self) -> Result<usize, DockerError> {
-        let ids = self.labelled_containers(None)?;
+        self.remove_labelled(None)
+    }
+
+    /// Removes, by force, every container of run `run_id` and returns how
+    /// many were removed.
+    pub fn cleanup_run(&self, run_id: &str) -> Result<usize, DockerError> {
+        self.remove_labelled(Some(run_id))
+    }
+
+    fn remove_labelled(&self, run_id: Option<&str>) -> Result<usize, DockerError> {
+        let ids = self.labelled_containers(run_id)?;
         let mut removed = 0;
         for id in &ids {
             match self.runtime.block_on(self.remove_container(id)) {
