@@ -157,24 +157,7 @@ impl Engine {
         let client = self.client(spec.timeout + Duration::from_secs(120));
         let image = self.image_present(&client, &spec.image)?;
         let image_id = image.id.clone().unwrap_or_default();
-        let digest = match &spec.content_digest {
-            None => DigestCheck::Missing,
-            Some(expected) => {
-                let found = image.repo_digests.clone().unwrap_or_default();
-                let matches = found.iter().any(|d| {
-                    d.rsplit_once('@')
-                        .is_some_and(|(_, digest)| digest == expected)
-                });
-                if !matches {
-                    return Err(DockerError::DigestMismatch {
-                        image: spec.image.clone(),
-                        expected: expected.clone(),
-                        found,
-                    });
-                }
-                DigestCheck::Verified(expected.clone())
-            }
-        };
+        let digest = digest_check(&spec.image, &image, spec.content_digest.as_deref())?;
         let ownership = spec.ownership.unwrap_or_else(|| {
             let (uid, gid) = numeric_user(
                 image
@@ -297,6 +280,20 @@ impl Engine {
         })
     }
 
+    /// Checks `image` (pulled first when absent) against `content_digest`
+    /// the way [`Engine::run`] does, without running anything:
+    /// [`DockerError::DigestMismatch`] when its repository digests do not
+    /// include the digest.
+    pub fn check_digest(
+        &self,
+        image: &str,
+        content_digest: Option<&str>,
+    ) -> Result<DigestCheck, DockerError> {
+        let client = self.client(Duration::from_secs(600));
+        let inspected = self.image_present(&client, image)?;
+        digest_check(image, &inspected, content_digest)
+    }
+
     /// Inspects `image`, pulling it first when the engine does not have it.
     fn image_present(
         &self,
@@ -382,6 +379,30 @@ impl Engine {
             )),
         }
     }
+}
+
+/// Compares `expected` with the repository digests of `inspected`.
+fn digest_check(
+    image: &str,
+    inspected: &bollard::models::ImageInspect,
+    expected: Option<&str>,
+) -> Result<DigestCheck, DockerError> {
+    let Some(expected) = expected else {
+        return Ok(DigestCheck::Missing);
+    };
+    let found = inspected.repo_digests.clone().unwrap_or_default();
+    let matches = found.iter().any(|d| {
+        d.rsplit_once('@')
+            .is_some_and(|(_, digest)| digest == expected)
+    });
+    if !matches {
+        return Err(DockerError::DigestMismatch {
+            image: image.to_string(),
+            expected: expected.to_string(),
+            found,
+        });
+    }
+    Ok(DigestCheck::Verified(expected.to_string()))
 }
 
 /// Waits for the container to exit and returns its exit code; bollard

@@ -108,7 +108,11 @@ fn bundle(probe: &ProbeImage) -> serde_json::Value {
         },
         "custom": {
             "io.cnab-conformance.probe": {
-                "install": {"outputs": {"address": "10.0.0.1", "port": "8080"}},
+                "install": {
+                    "outputs": {"address": "10.0.0.1", "port": "8080"},
+                    "files": ["/cnab", "/cnab/app", "/etc/app", "/cnab/app/run"]
+                },
+                "upgrade": {"hang": true},
                 "uninstall": {"exitCode": 3, "stderr": "uninstall failed on purpose\n"}
             }
         }
@@ -201,6 +205,13 @@ fn a_matching_digest_runs_and_the_probe_sees_env_files_and_modes() {
     assert_eq!(config.mode, Some(0o600));
     assert!(!seen.files["/cnab/claim.json"].exists());
     assert!(!seen.files["/cnab/app/outputs"].exists());
+    // As cnab-go does, every parent directory is written with mode 0700,
+    // also those the image already had.
+    for dir in ["/cnab", "/cnab/app", "/etc/app"] {
+        assert_eq!(seen.files[dir].kind, "dir", "{dir}");
+        assert_eq!(seen.files[dir].mode, Some(0o700), "{dir}");
+    }
+    assert_eq!(seen.files["/cnab/app/run"].mode, Some(0o755));
 
     assert_eq!(
         outcome.outputs,
@@ -366,4 +377,46 @@ fn cleanup_removes_what_a_killed_process_left_behind() {
     assert_eq!(engine.cleanup_run(&id).unwrap(), 1);
     assert_nothing_left(&engine, &id);
     assert_eq!(engine.cleanup_run(&id).unwrap(), 0);
+}
+
+#[test]
+fn a_container_past_its_timeout_is_killed_and_removed() {
+    let Some((engine, probe)) = setup() else {
+        return;
+    };
+    let id = run_id("timeout");
+    let mut spec = spec(&probe, &id, "upgrade");
+    // The probe never exits on its own for this action, so only the
+    // timeout can end it, however fast or slow the machine is.
+    spec.timeout = Duration::from_secs(2);
+    let outcome = engine.run(&spec).unwrap();
+    assert!(outcome.timed_out);
+    assert_eq!(outcome.exit_code, 137);
+    assert_eq!(
+        outcome.observation().unwrap().action.as_deref(),
+        Some("upgrade")
+    );
+    assert_nothing_left(&engine, &id);
+}
+
+#[test]
+fn the_digest_can_be_checked_without_running() {
+    let Some((engine, probe)) = setup() else {
+        return;
+    };
+    assert_eq!(
+        engine
+            .check_digest(&probe.reference, Some(&probe.digest))
+            .unwrap(),
+        DigestCheck::Verified(probe.digest.clone())
+    );
+    assert_eq!(
+        engine.check_digest(&probe.reference, None).unwrap(),
+        DigestCheck::Missing
+    );
+    let wrong = format!("sha256:{}", "1".repeat(64));
+    assert!(matches!(
+        engine.check_digest(&probe.reference, Some(&wrong)),
+        Err(DockerError::DigestMismatch { .. })
+    ));
 }

@@ -26,5 +26,12 @@ fn main() {
     }
     let _ = stdout.write_all(cnab_probe::extract::render(&outcome.observation).as_bytes());
     let _ = stdout.flush();
+    drop(stdout);
+    if outcome.observation.directions.hang {
+        // Stay alive until the runtime kills the container.
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
     std::process::exit(outcome.observation.exit_code);
 }

@@ -99,9 +99,10 @@ impl FileRecord {
 /// Each entry may have `outputs` (name to content, written to
 /// `/cnab/app/outputs/NAME`), `exitCode` (an integer), `env` (extra variable
 /// names to record), `files` (extra paths to record), `stdout` and `stderr`
-/// (text printed before the observation).
+/// (text printed before the observation) and `hang` (when true, the probe
+/// does not exit after printing, so that a runtime's timeout can be seen).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", default)]
 pub struct Directions {
     /// Outputs to write, by name.
     pub outputs: BTreeMap<String, String>,
@@ -115,4 +116,6 @@ pub struct Directions {
     pub stdout: Option<String>,
     /// Text to print on stderr.
     pub stderr: Option<String>,
+    /// Whether to stay alive after printing the observation until killed.
+    pub hang: bool,
 }

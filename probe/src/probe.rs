@@ -225,6 +225,10 @@ pub fn parse_directions(entry: &Value, problems: &mut Vec<String>) -> Directions
                 Some(text) => directions.stderr = Some(text.to_string()),
                 None => problems.push(format!("directions: `{key}` is not a string")),
             },
+            "hang" => match value.as_bool() {
+                Some(hang) => directions.hang = hang,
+                None => problems.push("directions: `hang` is not a boolean".into()),
+            },
             other => problems.push(format!("directions: unknown key `{other}`")),
         }
     }

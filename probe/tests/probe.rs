@@ -52,7 +52,7 @@ fn bundle() -> serde_json::Value {
                     "stdout": "installing\n",
                     "stderr": "warning: pretend\n"
                 },
-                "uninstall": {"exitCode": 3},
+                "uninstall": {"exitCode": 3, "hang": true},
                 "*": {"outputs": {"fallback": "yes"}}
             }
         }
@@ -134,6 +134,7 @@ fn directions_are_chosen_by_action_with_a_fallback() {
     );
     let uninstall = probe(dir.path(), &[("CNAB_ACTION", "uninstall")]).observation;
     assert_eq!(uninstall.exit_code, 3);
+    assert!(uninstall.directions.hang);
     assert!(uninstall.outputs_written.is_empty());
     let custom = probe(dir.path(), &[("CNAB_ACTION", "backup")]).observation;
     assert_eq!(custom.exit_code, 0);
@@ -147,7 +148,8 @@ fn bad_directions_are_reported_and_the_good_parts_still_apply() {
         "custom": {"io.cnab-conformance.probe": {"install": {
             "exitCode": "seven",
             "outputs": {"ok": "1", "bad": 2, "../escape": "x"},
-            "colour": "blue"
+            "colour": "blue",
+            "hang": "yes"
         }}}
     });
     write(
@@ -159,7 +161,8 @@ fn bad_directions_are_reported_and_the_good_parts_still_apply() {
     let seen = probe(dir.path(), &[("CNAB_ACTION", "install")]).observation;
     assert_eq!(seen.exit_code, 0);
     assert_eq!(seen.outputs_written, ["ok"]);
-    assert_eq!(seen.problems.len(), 4, "{:?}", seen.problems);
+    assert_eq!(seen.problems.len(), 5, "{:?}", seen.problems);
+    assert!(!seen.directions.hang);
     assert!(seen
         .problems
         .iter()
