@@ -341,3 +341,33 @@ fn profile_names_round_trip() {
     let e = "auto".parse::<Profile>().expect_err("not a profile");
     assert!(e.to_string().contains("`auto`"));
 }
+
+#[test]
+fn real_world_documents_get_the_expected_verdicts() {
+    let dir = fixtures().join("real-world");
+    let verdict = |name: &str, profile: Profile| {
+        let bytes = std::fs::read(dir.join(name)).expect("fixture");
+        is_canonical(&bytes, &parsed(&bytes), profile)
+    };
+    for name in [
+        "cnab-go-empty.json",
+        "cnab-go-minimal.json",
+        "porter-mysql-bundle.json",
+    ] {
+        for profile in Profile::ALL {
+            assert_eq!(verdict(name, profile), Ok(()), "{name} under {profile}");
+        }
+    }
+    // cnab-go writes JCS, which allows the decimal default that OLPC cannot.
+    let name = "cnab-go-canonical-bundle.json";
+    assert_eq!(verdict(name, Profile::Jcs), Ok(()));
+    let e = verdict(name, Profile::Olpc).expect_err("decimal number");
+    assert_eq!(e.pointer.as_deref(), Some("/definitions/sizeType/default"));
+    assert!(e.message.contains("`5.5`"), "{e:?}");
+    // Porter's file is canonical except for the newline at its end.
+    for profile in Profile::ALL {
+        let e = verdict("porter-bundle-images.json", profile).expect_err("trailing newline");
+        assert!(e.message.contains("trailing newline"), "{e:?}");
+        assert_eq!(e.offset, 1168);
+    }
+}
