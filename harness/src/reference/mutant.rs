@@ -1,0 +1,231 @@
+//! Deliberate mutants of the reference runtime, each breaking one rule.
+//!
+//! The self-test runs the suite against every mutant: the cases that target
+//! the mutant's clauses must fail, or the suite has a blind spot.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// One deliberate defect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mutant {
+    /// Parameter defaults are not applied.
+    DropDefaults,
+    /// A required parameter with a default is refused when no value is given.
+    RejectRequiredWithDefault,
+    /// Required parameters are not checked.
+    SkipRequiredCheck,
+    /// Strings are injected JSON-quoted.
+    QuoteStringParameters,
+    /// Non-string values are injected in a non-JSON form.
+    NonJsonValues,
+    /// An optional parameter with no default gets `null`.
+    NullForMissingOptional,
+    /// A parameter with both `env` and `path` only gets `env`.
+    EnvOnlyWhenBoth,
+    /// Supplied parameter values are not validated.
+    NoParameterValidation,
+    /// `applyTo` of parameters is ignored.
+    IgnoreParameterApplyTo,
+    /// Credentials are not put in their `env` destination.
+    SkipCredentialEnv,
+    /// Credentials are not written to their `path` destination.
+    SkipCredentialPath,
+    /// Stateless actions need their required credentials too.
+    RequireCredentialsForStateless,
+    /// Credential values are kept in the claim.
+    StoreCredentialsInClaim,
+    /// A claim is stored for stateless actions.
+    RecordStateless,
+    /// `upgrade` keeps the previous revision.
+    KeepRevisionOnUpgrade,
+    /// Custom actions with `modifies: false` get a new revision.
+    NewRevisionForNonModifying,
+    /// `applyTo` of outputs is ignored.
+    IgnoreOutputApplyTo,
+    /// Missing outputs are not replaced by their defaults.
+    NoOutputDefaults,
+    /// Missing outputs without a default are not reported.
+    IgnoreMissingOutputs,
+    /// A non-zero exit of the image is reported as success.
+    SuccessOnNonzeroExit,
+    /// Actions not declared in the bundle are run.
+    RunUndeclaredActions,
+    /// `requiredExtensions` is ignored.
+    IgnoreRequiredExtensions,
+    /// `/cnab/bundle.json` is a re-serialised copy, not the original bytes.
+    ReserializeBundle,
+    /// `/cnab/claim.json` is not mounted.
+    NoClaimMount,
+    /// `/cnab/claim.json` holds the previous claim, not the current one.
+    StaleClaimMount,
+    /// `CNAB_CLAIMS_VERSION` names the draft.
+    DraftClaimsVersion,
+    /// `CNAB_INSTALLATION_NAME` is not set.
+    NoInstallationNameEnv,
+    /// Parameters are left out of the claim.
+    NoParametersInClaim,
+}
+
+impl Mutant {
+    /// Every mutant.
+    pub const ALL: &'static [Mutant] = &[
+        Mutant::DropDefaults,
+        Mutant::RejectRequiredWithDefault,
+        Mutant::SkipRequiredCheck,
+        Mutant::QuoteStringParameters,
+        Mutant::NonJsonValues,
+        Mutant::NullForMissingOptional,
+        Mutant::EnvOnlyWhenBoth,
+        Mutant::NoParameterValidation,
+        Mutant::IgnoreParameterApplyTo,
+        Mutant::SkipCredentialEnv,
+        Mutant::SkipCredentialPath,
+        Mutant::RequireCredentialsForStateless,
+        Mutant::StoreCredentialsInClaim,
+        Mutant::RecordStateless,
+        Mutant::KeepRevisionOnUpgrade,
+        Mutant::NewRevisionForNonModifying,
+        Mutant::IgnoreOutputApplyTo,
+        Mutant::NoOutputDefaults,
+        Mutant::IgnoreMissingOutputs,
+        Mutant::SuccessOnNonzeroExit,
+        Mutant::RunUndeclaredActions,
+        Mutant::IgnoreRequiredExtensions,
+        Mutant::ReserializeBundle,
+        Mutant::NoClaimMount,
+        Mutant::StaleClaimMount,
+        Mutant::DraftClaimsVersion,
+        Mutant::NoInstallationNameEnv,
+        Mutant::NoParametersInClaim,
+    ];
+
+    /// The stable kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mutant::DropDefaults => "drop-defaults",
+            Mutant::RejectRequiredWithDefault => "reject-required-with-default",
+            Mutant::SkipRequiredCheck => "skip-required-check",
+            Mutant::QuoteStringParameters => "quote-string-parameters",
+            Mutant::NonJsonValues => "non-json-values",
+            Mutant::NullForMissingOptional => "null-for-missing-optional",
+            Mutant::EnvOnlyWhenBoth => "env-only-when-both",
+            Mutant::NoParameterValidation => "no-parameter-validation",
+            Mutant::IgnoreParameterApplyTo => "ignore-parameter-apply-to",
+            Mutant::SkipCredentialEnv => "skip-credential-env",
+            Mutant::SkipCredentialPath => "skip-credential-path",
+            Mutant::RequireCredentialsForStateless => "require-credentials-for-stateless",
+            Mutant::StoreCredentialsInClaim => "store-credentials-in-claim",
+            Mutant::RecordStateless => "record-stateless",
+            Mutant::KeepRevisionOnUpgrade => "keep-revision-on-upgrade",
+            Mutant::NewRevisionForNonModifying => "new-revision-for-non-modifying",
+            Mutant::IgnoreOutputApplyTo => "ignore-output-apply-to",
+            Mutant::NoOutputDefaults => "no-output-defaults",
+            Mutant::IgnoreMissingOutputs => "ignore-missing-outputs",
+            Mutant::SuccessOnNonzeroExit => "success-on-nonzero-exit",
+            Mutant::RunUndeclaredActions => "run-undeclared-actions",
+            Mutant::IgnoreRequiredExtensions => "ignore-required-extensions",
+            Mutant::ReserializeBundle => "reserialize-bundle",
+            Mutant::NoClaimMount => "no-claim-mount",
+            Mutant::StaleClaimMount => "stale-claim-mount",
+            Mutant::DraftClaimsVersion => "draft-claims-version",
+            Mutant::NoInstallationNameEnv => "no-installation-name-env",
+            Mutant::NoParametersInClaim => "no-parameters-in-claim",
+        }
+    }
+
+    /// The clauses this mutant breaks; a case checking one of them must fail.
+    pub fn clauses(self) -> &'static [&'static str] {
+        match self {
+            Mutant::DropDefaults => &["core.runtime.params.default_used"],
+            Mutant::RejectRequiredWithDefault => {
+                &["core.runtime.params.required_default_satisfies"]
+            }
+            Mutant::SkipRequiredCheck => &[
+                "core.runtime.params.required_missing",
+                "core.parameters.required.enforced",
+            ],
+            Mutant::QuoteStringParameters | Mutant::NonJsonValues => {
+                &["core.runtime.params.json_text"]
+            }
+            Mutant::NullForMissingOptional => &["core.runtime.params.empty_string"],
+            Mutant::EnvOnlyWhenBoth => &[
+                "core.runtime.params.both",
+                "core.parameters.both_destinations",
+            ],
+            Mutant::NoParameterValidation => &["core.runtime.params.validate_against_definition"],
+            Mutant::IgnoreParameterApplyTo => &["core.runtime.params.applyTo"],
+            Mutant::SkipCredentialEnv => &["core.credentials.env.injected"],
+            Mutant::SkipCredentialPath => &["core.credentials.path.injected"],
+            Mutant::RequireCredentialsForStateless => {
+                &["core.actions.stateless.no_credential_block"]
+            }
+            Mutant::StoreCredentialsInClaim => &[
+                "claim.credentials.not_stored",
+                "core.credentials.never_stored",
+            ],
+            Mutant::RecordStateless => &["core.actions.stateless.no_record"],
+            Mutant::KeepRevisionOnUpgrade => &["core.runtime.revision.new_per_builtin"],
+            Mutant::NewRevisionForNonModifying => &["core.runtime.revision.custom_modifies"],
+            Mutant::IgnoreOutputApplyTo => &["core.outputs.applyTo.semantics"],
+            Mutant::NoOutputDefaults => &["core.runtime.outputs.default_written"],
+            Mutant::IgnoreMissingOutputs => &["core.runtime.outputs.missing_reported"],
+            Mutant::SuccessOnNonzeroExit => &["core.runtime.failure.propagate"],
+            Mutant::RunUndeclaredActions => &["core.runtime.action.known"],
+            Mutant::IgnoreRequiredExtensions => &[
+                "core.runtime.requiredExtensions.check",
+                "core.runtime.requiredExtensions.notify",
+            ],
+            Mutant::ReserializeBundle => &["core.runtime.mount.bundle_json"],
+            Mutant::NoClaimMount => &["claim.mount.claim_json"],
+            Mutant::StaleClaimMount => &["claim.mount.claim_json.current"],
+            Mutant::DraftClaimsVersion => &["claim.env.CNAB_CLAIMS_VERSION"],
+            Mutant::NoInstallationNameEnv => &["core.runtime.env.CNAB_INSTALLATION_NAME"],
+            Mutant::NoParametersInClaim => &["claim.parameters.stored"],
+        }
+    }
+}
+
+impl fmt::Display for Mutant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Mutant {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Mutant::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown mutant `{s}` (known: {})",
+                    Mutant::ALL
+                        .iter()
+                        .map(|m| m.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_clauses_exist() {
+        let cat = cnab_model::Catalog::embedded();
+        for m in Mutant::ALL {
+            assert_eq!(m.name().parse::<Mutant>().unwrap(), *m);
+            assert!(!m.clauses().is_empty());
+            for c in m.clauses() {
+                assert!(cat.contains(c), "{m}: unknown clause {c}");
+            }
+        }
+    }
+}

@@ -1,0 +1,861 @@
+//! The runner: cases in, verdicts and evidence out.
+//!
+//! For each case the runner instantiates the bundle, runs each step through
+//! the adapter with the observer as command driver, reads what the observer
+//! recorded, and compares it with the expectations. A broken adapter gives
+//! an `error` verdict for that case and the run goes on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use cnab_model::{Catalog, Verdict};
+use serde_json::{json, Value};
+
+use crate::adapter::Adapter;
+use crate::case::{
+    instantiate, Case, Expectation, ExpectedOutcome, LoadedCase, RevisionChange, PLACEHOLDER_IMAGE,
+    PLACEHOLDER_INSTALLATION,
+};
+use crate::observe::{
+    read_observations, Observation, ENV_OBSERVATIONS, ENV_SCRIPT, OBSERVER_DRIVER_NAME,
+};
+use crate::protocol::{
+    ClaimsResponse, DriverInfo, InfoResponse, InstallationRequest, Outcome, RunRequest,
+    RunResponse, PROTOCOL,
+};
+use crate::report::{
+    CaseReport, ClauseReport, Environment, ExpectationReport, Report, RuntimeInfo, StepReport,
+    Totals, REPORT_FORMAT,
+};
+
+/// The image reference put in bundle templates for the command-driver path.
+pub const OBSERVER_IMAGE: &str = "localhost:5000/cnab-conformance/observer:v1";
+
+/// How to run the suite.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// The executable the observer symlink points to (this binary).
+    pub observer_exe: PathBuf,
+    /// The timeout of each adapter call.
+    pub timeout: Duration,
+    /// Case ID prefixes to select (empty: all).
+    pub case_filters: Vec<String>,
+    /// Clause ID prefixes to select (empty: all).
+    pub clause_filters: Vec<String>,
+    /// Print progress on stderr.
+    pub progress: bool,
+}
+
+impl RunOptions {
+    /// Options with the default timeout and no filters.
+    pub fn new(observer_exe: PathBuf) -> RunOptions {
+        RunOptions {
+            observer_exe,
+            timeout: Duration::from_secs(60),
+            case_filters: Vec::new(),
+            clause_filters: Vec::new(),
+            progress: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// Why the suite could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The scratch directory or the observer link could not be made.
+    #[error("cannot prepare the run: {0}")]
+    Setup(#[from] std::io::Error),
+    /// The filters select no case.
+    #[error("no case matches the filters")]
+    NothingSelected,
+}
+
+/// Whether a case passes the ID and clause filters.
+pub fn selected(case: &Case, opts: &RunOptions) -> bool {
+    let by_id = opts.case_filters.is_empty()
+        || opts
+            .case_filters
+            .iter()
+            .any(|f| case.id.starts_with(f.as_str()));
+    let by_clause = opts.clause_filters.is_empty()
+        || opts.clause_filters.iter().any(|f| case.matches_clause(f));
+    by_id && by_clause
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Runs the selected cases against one adapter.
+pub fn run_suite(
+    adapter: &mut dyn Adapter,
+    cases: &[LoadedCase],
+    opts: &RunOptions,
+) -> Result<Report, RunError> {
+    let chosen: Vec<&LoadedCase> = cases.iter().filter(|c| selected(&c.case, opts)).collect();
+    if chosen.is_empty() {
+        return Err(RunError::NothingSelected);
+    }
+    let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let scratch = tempfile::Builder::new()
+        .prefix("cnab-conformance-")
+        .tempdir()?;
+    let bin = scratch.path().join("bin");
+    std::fs::create_dir_all(&bin)?;
+    std::os::unix::fs::symlink(
+        &opts.observer_exe,
+        bin.join(format!("cnab-{OBSERVER_DRIVER_NAME}")),
+    )?;
+
+    let info = adapter.info();
+    let (runtime, info_ok) = match &info {
+        Ok(i) => (
+            RuntimeInfo {
+                adapter: adapter.describe(),
+                name: i.name.clone(),
+                version: i.version.clone(),
+                spec_versions: i.spec_versions.clone(),
+                capabilities: i.capabilities.clone(),
+                info_error: None,
+            },
+            Some(i.clone()),
+        ),
+        Err(e) => (
+            RuntimeInfo {
+                adapter: adapter.describe(),
+                name: String::new(),
+                version: String::new(),
+                spec_versions: Vec::new(),
+                capabilities: Vec::new(),
+                info_error: Some(e.to_string()),
+            },
+            None,
+        ),
+    };
+
+    let mut reports = Vec::new();
+    for (i, lc) in chosen.iter().enumerate() {
+        let t0 = Instant::now();
+        let workdir = scratch.path().join("cases").join(format!("{i:04}"));
+        std::fs::create_dir_all(&workdir)?;
+        let mut report = match &info_ok {
+            None => CaseReport {
+                id: lc.case.id.clone(),
+                family: lc.family.clone(),
+                description: lc.case.description.clone(),
+                verdict: Verdict::Error,
+                reason: Some(format!(
+                    "adapter `info` failed: {}",
+                    runtime.info_error.clone().unwrap_or_default()
+                )),
+                duration_ms: 0,
+                clauses: lc.case.clauses(),
+                steps: Vec::new(),
+            },
+            Some(info) => run_case(adapter, lc, info, &bin, &workdir),
+        };
+        report.duration_ms = t0.elapsed().as_millis() as u64;
+        if opts.progress {
+            eprintln!(
+                "[{}/{}] {:<15} {}",
+                i + 1,
+                chosen.len(),
+                report.verdict.as_str(),
+                report.id
+            );
+        }
+        reports.push(report);
+    }
+
+    let clauses = aggregate_clauses(&chosen, &reports);
+    let mut totals = Totals::default();
+    for r in &reports {
+        *totals
+            .cases
+            .entry(r.verdict.as_str().to_string())
+            .or_default() += 1;
+    }
+    for c in &clauses {
+        *totals
+            .clauses
+            .entry(c.verdict.as_str().to_string())
+            .or_default() += 1;
+    }
+    Ok(Report {
+        format: REPORT_FORMAT.to_string(),
+        suite_version: env!("CARGO_PKG_VERSION").to_string(),
+        catalog_version: Catalog::embedded().version().to_string(),
+        protocol: PROTOCOL.to_string(),
+        started,
+        finished: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        runtime,
+        environment: Environment {
+            observer: "command-driver".to_string(),
+            driver: OBSERVER_DRIVER_NAME.to_string(),
+            timeout_secs: opts.timeout.as_secs(),
+            platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
+        },
+        cases: reports,
+        clauses,
+        totals,
+    })
+}
+
+/// Per clause: the worst verdict over the cases that check it, where a case
+/// that ran contributes `fail` only if an expectation naming the clause failed.
+fn aggregate_clauses(chosen: &[&LoadedCase], reports: &[CaseReport]) -> Vec<ClauseReport> {
+    let mut per: BTreeMap<String, (Vec<Verdict>, Vec<String>)> = BTreeMap::new();
+    for (lc, r) in chosen.iter().zip(reports) {
+        for clause in lc.case.clauses() {
+            let v = match r.verdict {
+                Verdict::Pass | Verdict::Fail => {
+                    let failed = r.steps.iter().any(|s| {
+                        s.expectations
+                            .iter()
+                            .any(|e| e.verdict == Verdict::Fail && e.clauses.contains(&clause))
+                    });
+                    if failed {
+                        Verdict::Fail
+                    } else {
+                        Verdict::Pass
+                    }
+                }
+                other => other,
+            };
+            let e = per.entry(clause).or_default();
+            e.0.push(v);
+            e.1.push(r.id.clone());
+        }
+    }
+    let cat = Catalog::embedded();
+    per.into_iter()
+        .map(|(id, (vs, cases))| ClauseReport {
+            level: cat.level_of(&id).as_str().to_string(),
+            verdict: Verdict::aggregate(vs).unwrap_or(Verdict::Skip),
+            id,
+            cases,
+        })
+        .collect()
+}
+
+fn skipped(lc: &LoadedCase, reason: String) -> CaseReport {
+    CaseReport {
+        id: lc.case.id.clone(),
+        family: lc.family.clone(),
+        description: lc.case.description.clone(),
+        verdict: Verdict::Skip,
+        reason: Some(reason),
+        duration_ms: 0,
+        clauses: lc.case.clauses(),
+        steps: Vec::new(),
+    }
+}
+
+/// What a runner knows while walking the steps of one case.
+#[derive(Default)]
+struct CaseState {
+    revisions: Vec<String>,
+    mounted_claim_ids: BTreeSet<String>,
+    seen_claims: Vec<Value>,
+}
+
+fn run_case(
+    adapter: &mut dyn Adapter,
+    lc: &LoadedCase,
+    info: &InfoResponse,
+    bin: &Path,
+    workdir: &Path,
+) -> CaseReport {
+    let missing: Vec<String> = lc
+        .case
+        .required_capabilities()
+        .into_iter()
+        .filter(|c| !info.capabilities.contains(c))
+        .collect();
+    if !missing.is_empty() {
+        return skipped(
+            lc,
+            format!("runtime does not declare capability {}", missing.join(", ")),
+        );
+    }
+    if !info.spec_versions.contains(&lc.case.spec) {
+        return skipped(
+            lc,
+            format!("runtime does not declare spec version {}", lc.case.spec),
+        );
+    }
+    let nonce = ulid::Ulid::generate().to_string()[20..].to_lowercase();
+    let installation = format!("cnabconf-{}-{nonce}", lc.case.id.replace('.', "-"));
+    let mut vars = BTreeMap::new();
+    vars.insert(PLACEHOLDER_INSTALLATION, installation.clone());
+    vars.insert(PLACEHOLDER_IMAGE, OBSERVER_IMAGE.to_string());
+    let case = instantiate(&lc.case, &vars);
+    let bundle_bytes = serde_json::to_vec(&case.bundle).expect("a bundle serializes");
+    let bundle_path = workdir.join("bundle.json");
+    let mut report = CaseReport {
+        id: case.id.clone(),
+        family: lc.family.clone(),
+        description: case.description.clone(),
+        verdict: Verdict::Pass,
+        reason: None,
+        duration_ms: 0,
+        clauses: case.clauses(),
+        steps: Vec::new(),
+    };
+    let error = |mut r: CaseReport, reason: String| {
+        r.verdict = Verdict::Error;
+        r.reason = Some(reason);
+        r
+    };
+    if let Err(e) = std::fs::write(&bundle_path, &bundle_bytes) {
+        return error(report, format!("cannot write the bundle: {e}"));
+    }
+    let mut state = CaseState::default();
+    let mut installations = BTreeSet::new();
+    for (i, step) in case.steps.iter().enumerate() {
+        installations.insert(step.installation.clone());
+        let script = workdir.join(format!("step-{i}.script.json"));
+        let obs_file = workdir.join(format!("step-{i}.observations.jsonl"));
+        if let Err(e) = std::fs::write(
+            &script,
+            serde_json::to_vec(&step.image).expect("a script serializes"),
+        ) {
+            return error(report, format!("cannot write the image script: {e}"));
+        }
+        let mut env = BTreeMap::new();
+        env.insert(ENV_OBSERVATIONS.to_string(), obs_file.display().to_string());
+        env.insert(ENV_SCRIPT.to_string(), script.display().to_string());
+        let req = RunRequest {
+            protocol: PROTOCOL.to_string(),
+            bundle: bundle_path.clone(),
+            action: step.action.clone(),
+            installation: step.installation.clone(),
+            parameters: step.parameters.clone(),
+            credentials: step.credentials.clone(),
+            driver: DriverInfo {
+                name: OBSERVER_DRIVER_NAME.to_string(),
+                path: bin.to_path_buf(),
+                env,
+            },
+            workdir: workdir.to_path_buf(),
+        };
+        let resp = match adapter.run(&req) {
+            Ok(r) => r,
+            Err(e) => {
+                let stderr = truncate(&adapter.last_stderr(), 2000);
+                let mut r = error(report, format!("step {} ({}): {e}", i + 1, step.action));
+                if !stderr.is_empty() {
+                    r.reason = Some(format!(
+                        "{}; adapter stderr: {stderr}",
+                        r.reason.unwrap_or_default()
+                    ));
+                }
+                return r;
+            }
+        };
+        let observations = match read_observations(&obs_file) {
+            Ok(o) => o,
+            Err(e) => return error(report, e),
+        };
+        let needs_store = step.expect.iter().any(|e| {
+            matches!(
+                e,
+                Expectation::ClaimsStored { .. }
+                    | Expectation::ResultStatus { .. }
+                    | Expectation::AbsentFromClaims { .. }
+            )
+        });
+        let stored = if needs_store {
+            match adapter.claims(&InstallationRequest {
+                protocol: PROTOCOL.to_string(),
+                installation: step.installation.clone(),
+                workdir: workdir.to_path_buf(),
+            }) {
+                Ok(c) => Some(c),
+                Err(e) => return error(report, format!("step {} claims: {e}", i + 1)),
+            }
+        } else {
+            None
+        };
+        let observation = observations
+            .iter()
+            .rev()
+            .find(|o| o.operation.is_some() || o.operation_error.is_some());
+        if let Some(c) = &resp.claim {
+            state.seen_claims.push(c.clone());
+        }
+        let ctx = StepContext {
+            step_action: &step.action,
+            installation: &step.installation,
+            response: &resp,
+            observation,
+            bundle: &bundle_bytes,
+            stored: stored.as_ref(),
+        };
+        let expectations: Vec<ExpectationReport> = step
+            .expect
+            .iter()
+            .map(|e| {
+                let (ok, observed) = evaluate(e, &ctx, &state);
+                ExpectationReport {
+                    check: e.describe(),
+                    clauses: e.clauses().to_vec(),
+                    verdict: if ok { Verdict::Pass } else { Verdict::Fail },
+                    observed,
+                }
+            })
+            .collect();
+        if expectations.iter().any(|e| e.verdict == Verdict::Fail) {
+            report.verdict = Verdict::Fail;
+        }
+        // Remember what this step showed, for later `revision` checks.
+        if let Some(o) = observation {
+            if let Some(r) = o.environment().get("CNAB_REVISION") {
+                state.revisions.push(r.clone());
+            }
+            if let Some(id) = o
+                .files()
+                .get("/cnab/claim.json")
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                .and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+            {
+                state.mounted_claim_ids.insert(id);
+            }
+        }
+        report.steps.push(StepReport {
+            action: step.action.clone(),
+            installation: step.installation.clone(),
+            outcome: resp.outcome.as_str().to_string(),
+            message: truncate(&resp.message, 2000),
+            image_ran: observation.is_some(),
+            observed: observation.map(|o| observed_excerpt(o, &step.credentials)),
+            adapter_stderr: truncate(&adapter.last_stderr(), 2000),
+            expectations,
+        });
+    }
+    for inst in installations {
+        let _ = adapter.cleanup(&InstallationRequest {
+            protocol: PROTOCOL.to_string(),
+            installation: inst,
+            workdir: workdir.to_path_buf(),
+        });
+    }
+    report
+}
+
+/// What reached the image, for the report: environment with credential
+/// values masked, file paths with sizes, requested outputs, notes.
+fn observed_excerpt(o: &Observation, credentials: &BTreeMap<String, String>) -> Value {
+    let secrets: Vec<&String> = credentials.values().filter(|v| !v.is_empty()).collect();
+    let mask = |v: &str| {
+        if secrets.iter().any(|s| v.contains(s.as_str())) {
+            "<credential>".to_string()
+        } else {
+            truncate(v, 200)
+        }
+    };
+    let env: BTreeMap<String, String> = o
+        .environment()
+        .iter()
+        .map(|(k, v)| (k.clone(), mask(v)))
+        .collect();
+    let files: BTreeMap<String, usize> = o
+        .files()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.len()))
+        .collect();
+    json!({
+        "environment": env,
+        "files": files,
+        "outputs": o.outputs(),
+        "outputs_written": o.outputs_written,
+        "exit_code": o.exit_code,
+        "notes": o.notes,
+        "operation_error": o.operation_error,
+    })
+}
+
+struct StepContext<'a> {
+    step_action: &'a str,
+    installation: &'a str,
+    response: &'a RunResponse,
+    observation: Option<&'a Observation>,
+    bundle: &'a [u8],
+    stored: Option<&'a ClaimsResponse>,
+}
+
+const NOT_RUN: &str = "the invocation image did not run";
+
+fn show(v: Option<&String>) -> String {
+    match v {
+        Some(s) => format!("{:?}", truncate(s, 300)),
+        None => "nothing".to_string(),
+    }
+}
+
+/// Checks one expectation; returns whether it held and what was observed.
+fn evaluate(e: &Expectation, ctx: &StepContext<'_>, state: &CaseState) -> (bool, String) {
+    let obs = ctx.observation;
+    let env = obs.map(|o| o.environment()).unwrap_or_default();
+    let files = obs.map(|o| o.files()).unwrap_or_default();
+    match e {
+        Expectation::Outcome { is, .. } => {
+            let ran = obs.is_some();
+            let succeeded = ctx.response.outcome == Outcome::Succeeded;
+            let ok = match is {
+                ExpectedOutcome::Succeeded => succeeded && ran,
+                ExpectedOutcome::Failed => !succeeded && ran,
+                ExpectedOutcome::Refused => !succeeded && !ran,
+                ExpectedOutcome::Error => !succeeded,
+            };
+            (
+                ok,
+                format!(
+                    "outcome {} ({}); message: {:?}",
+                    ctx.response.outcome.as_str(),
+                    if ran {
+                        "the image ran"
+                    } else {
+                        "the image did not run"
+                    },
+                    truncate(&ctx.response.message, 300)
+                ),
+            )
+        }
+        Expectation::Env { name, equals, .. } => match obs {
+            None => (false, NOT_RUN.into()),
+            Some(_) => (env.get(name) == Some(equals), show(env.get(name))),
+        },
+        Expectation::EnvAbsent { name, .. } => match obs {
+            None => (false, NOT_RUN.into()),
+            Some(_) => (!env.contains_key(name), show(env.get(name))),
+        },
+        Expectation::File { path, equals, .. } => match obs {
+            None => (false, NOT_RUN.into()),
+            Some(_) => (files.get(path) == Some(equals), show(files.get(path))),
+        },
+        Expectation::FileAbsent { path, .. } => match obs {
+            None => (false, NOT_RUN.into()),
+            Some(_) => (!files.contains_key(path), show(files.get(path))),
+        },
+        Expectation::FileIsBundle { path, .. } => match obs {
+            None => (false, NOT_RUN.into()),
+            Some(_) => match files.get(path) {
+                None => (false, "no such file".into()),
+                Some(t) if t.as_bytes() == ctx.bundle => {
+                    (true, format!("{} identical bytes", t.len()))
+                }
+                Some(t) => (
+                    false,
+                    format!(
+                        "{} bytes that differ from the {}-byte bundle: {:?}",
+                        t.len(),
+                        ctx.bundle.len(),
+                        truncate(t, 200)
+                    ),
+                ),
+            },
+        },
+        Expectation::FileIsCurrentClaim { path, .. } => match obs {
+            None => (false, NOT_RUN.into()),
+            Some(_) => match files.get(path) {
+                None => (false, "no such file".into()),
+                Some(t) => match serde_json::from_str::<Value>(t) {
+                    Err(e) => (false, format!("not JSON: {e}")),
+                    Ok(c) => {
+                        let field = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("");
+                        let mut problems = Vec::new();
+                        if field("action") != ctx.step_action {
+                            problems.push(format!("action is {:?}", field("action")));
+                        }
+                        if field("installation") != ctx.installation {
+                            problems.push(format!("installation is {:?}", field("installation")));
+                        }
+                        if Some(&field("revision").to_string()) != env.get("CNAB_REVISION") {
+                            problems.push(format!(
+                                "revision {:?} is not CNAB_REVISION {}",
+                                field("revision"),
+                                show(env.get("CNAB_REVISION"))
+                            ));
+                        }
+                        if state.mounted_claim_ids.contains(field("id")) {
+                            problems.push(format!(
+                                "claim {:?} was already mounted by an earlier step",
+                                field("id")
+                            ));
+                        }
+                        if problems.is_empty() {
+                            (
+                                true,
+                                format!("claim {} for {}", field("id"), field("action")),
+                            )
+                        } else {
+                            (false, problems.join("; "))
+                        }
+                    }
+                },
+            },
+        },
+        Expectation::OutputRequested { name, is, .. } => match obs {
+            None => (false, NOT_RUN.into()),
+            Some(o) => {
+                let outs = o.outputs();
+                let requested = outs.values().any(|v| v == name);
+                (
+                    requested == *is,
+                    format!(
+                        "requested outputs: [{}]",
+                        outs.values().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            }
+        },
+        Expectation::Output { name, equals, .. } => {
+            let got = ctx.response.outputs.as_ref().and_then(|o| o.get(name));
+            (got == Some(equals), show(got))
+        }
+        Expectation::OutputAbsent { name, .. } => {
+            let got = ctx.response.outputs.as_ref().and_then(|o| o.get(name));
+            (got.is_none(), show(got))
+        }
+        Expectation::Revision { is, .. } => match env.get("CNAB_REVISION") {
+            None => (
+                false,
+                if obs.is_none() {
+                    NOT_RUN.into()
+                } else {
+                    "CNAB_REVISION is not set".into()
+                },
+            ),
+            Some(r) => match is {
+                RevisionChange::New => (
+                    !state.revisions.contains(r),
+                    format!("{r:?}; earlier: {:?}", state.revisions),
+                ),
+                RevisionChange::Same => (
+                    state.revisions.last() == Some(r),
+                    format!("{r:?}; previous: {}", show(state.revisions.last())),
+                ),
+            },
+        },
+        Expectation::RevisionIsUlid { .. } => match env.get("CNAB_REVISION") {
+            None => (false, "CNAB_REVISION is not set".into()),
+            Some(r) => (is_ulid(r), format!("{r:?}")),
+        },
+        Expectation::ClaimsStored { count, .. } => match ctx.stored {
+            None => (false, "the adapter listed no claims".into()),
+            Some(s) => (
+                s.claims.len() == *count,
+                format!("{} claim(s)", s.claims.len()),
+            ),
+        },
+        Expectation::ClaimValid { .. } => match &ctx.response.claim {
+            None => (false, "the runtime reported no claim".into()),
+            Some(c) => {
+                let problems = claim_problems(c);
+                if problems.is_empty() {
+                    (true, "valid".into())
+                } else {
+                    (false, problems.join("; "))
+                }
+            }
+        },
+        Expectation::ClaimField {
+            pointer, equals, ..
+        } => match &ctx.response.claim {
+            None => (false, "the runtime reported no claim".into()),
+            Some(c) => {
+                let got = c.pointer(pointer);
+                (
+                    got == Some(equals),
+                    got.map(|v| truncate(&v.to_string(), 300))
+                        .unwrap_or_else(|| "nothing".into()),
+                )
+            }
+        },
+        Expectation::ResultStatus { equals, .. } => {
+            let last = ctx
+                .stored
+                .and_then(|s| s.results.last())
+                .or(ctx.response.result.as_ref());
+            let got = last.and_then(|r| r.get("status")).and_then(Value::as_str);
+            (
+                got == Some(equals.as_str()),
+                got.map(|s| format!("{s:?}"))
+                    .unwrap_or_else(|| "no result".into()),
+            )
+        }
+        Expectation::MessageContains { text, .. } => (
+            ctx.response.message.contains(text.as_str()),
+            format!("message: {:?}", truncate(&ctx.response.message, 300)),
+        ),
+        Expectation::AbsentFromClaims { text, .. } => {
+            let mut docs: Vec<&Value> = Vec::new();
+            docs.extend(ctx.response.claim.iter());
+            docs.extend(ctx.response.result.iter());
+            docs.extend(state.seen_claims.iter());
+            if let Some(s) = ctx.stored {
+                docs.extend(s.claims.iter());
+                docs.extend(s.results.iter());
+            }
+            let found = docs
+                .iter()
+                .filter(|d| d.to_string().contains(text.as_str()))
+                .count();
+            (
+                found == 0,
+                format!("found in {found} of {} claim document(s)", docs.len()),
+            )
+        }
+    }
+}
+
+/// Whether `s` is a ULID: 26 Crockford base32 characters, first at most 7.
+pub fn is_ulid(s: &str) -> bool {
+    s.len() == 26 && ulid::Ulid::from_string(s).is_ok()
+}
+
+/// Whether `s` is an RFC 3339 date-time (`2020-01-02T03:04:05.6Z`, offsets allowed).
+pub fn is_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    if b.len() < 20
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+        || !(b[10] == b'T' || b[10] == b't')
+        || !digits(11..13)
+        || b[13] != b':'
+        || !digits(14..16)
+        || b[16] != b':'
+        || !digits(17..19)
+    {
+        return false;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    match &b[i..] {
+        [b'Z'] | [b'z'] => true,
+        [s, h1, h2, b':', m1, m2] if (*s == b'+' || *s == b'-') => {
+            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+fn claim_validator() -> Result<&'static jsonschema::Validator, String> {
+    static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    V.get_or_init(|| {
+        let find = |f: &str| {
+            cnab_validator::schema::embedded::find("cnab-claims/1.0.0", f)
+                .ok_or_else(|| format!("embedded schema cnab-claims/1.0.0/{f} is missing"))
+        };
+        let parse = |t: &str| serde_json::from_str::<Value>(t).map_err(|e| e.to_string());
+        let claim = parse(find("claim.schema.json")?)?;
+        // The claim schema refers to its siblings by their `$id`s.
+        // The bundle schema also points into the draft-07 meta-schema, which
+        // the registry holds as a baseline; nothing is fetched.
+        let siblings = ["bundle.schema.json", "definitions.schema.json"]
+            .into_iter()
+            .map(|file| Ok((format!("https://cnab.io/v1/{file}"), parse(find(file)?)?)))
+            .collect::<Result<Vec<_>, String>>()?;
+        let registry = referencing::SPECIFICATIONS
+            .extend(siblings)
+            .map_err(|e| e.to_string())?
+            .prepare()
+            .map_err(|e| e.to_string())?;
+        jsonschema::options()
+            .with_registry(&registry)
+            .build(&claim)
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(Clone::clone)
+}
+
+/// Everything wrong with a claim: schema errors (CNAB Claims 1.0.0), IDs that
+/// are not ULIDs, a `created` that is not RFC 3339.
+pub fn claim_problems(claim: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    match claim_validator() {
+        Err(e) => out.push(format!("cannot compile the claim schema: {e}")),
+        Ok(v) => out.extend(
+            v.iter_errors(claim)
+                .take(5)
+                .map(|e| format!("schema: {e} at `{}`", e.instance_path())),
+        ),
+    }
+    for k in ["id", "revision"] {
+        if let Some(s) = claim.get(k).and_then(Value::as_str) {
+            if !is_ulid(s) {
+                out.push(format!("{k} {s:?} is not a ULID"));
+            }
+        }
+    }
+    if let Some(s) = claim.get("created").and_then(Value::as_str) {
+        if !is_rfc3339(s) {
+            out.push(format!("created {s:?} is not an RFC 3339 timestamp"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_forms() {
+        assert!(is_rfc3339("2018-08-30T20:39:55.549002887-06:00"));
+        assert!(is_rfc3339("2018-08-30T20:39:55Z"));
+        assert!(!is_rfc3339("2018-08-30 20:39:55Z"));
+        assert!(!is_rfc3339("2018-08-30T20:39:55"));
+        assert!(!is_rfc3339("2018-08-30T20:39:55.Z"));
+    }
+
+    #[test]
+    fn ulids() {
+        assert!(is_ulid("01E5G8ZYP714JVM8NHTJQ4FH15"));
+        assert!(!is_ulid("01E5G8ZYP714JVM8NHTJQ4FH1"));
+        assert!(!is_ulid("not-a-ulid-not-a-ulid-xxxx"));
+    }
+
+    #[test]
+    fn spec_example_claim_is_valid_and_a_broken_one_is_not() {
+        let mut bad = json!({"action": "install", "created": "yesterday", "id": "x", "installation": "i", "revision": "r", "bundle": {}});
+        let p = claim_problems(&bad);
+        assert!(p.iter().any(|m| m.contains("schema")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("ULID")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("RFC 3339")), "{p:?}");
+        bad["bundle"] = json!({"schemaVersion": "v1.0.0", "name": "b", "version": "1.0.0", "invocationImages": [{"image": "x", "imageType": "docker"}]});
+        bad["created"] = json!("2020-01-01T00:00:00Z");
+        bad["id"] = json!("01E5G8ZYP714JVM8NHTJQ4FH15");
+        bad["revision"] = json!("01E5G8ZYP714JVM8NHTJQ4FH15");
+        assert!(
+            claim_problems(&bad).is_empty(),
+            "{:?}",
+            claim_problems(&bad)
+        );
+    }
+}

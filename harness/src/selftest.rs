@@ -1,0 +1,171 @@
+//! The self-test: the suite measured against the reference runtime's mutants.
+//!
+//! The reference must pass every case. Each mutant breaks one rule; it is
+//! killed when a clause it breaks gets a `fail` verdict from the cases that
+//! check that clause. A mutant that survives shows a blind spot of the suite.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cnab_model::Verdict;
+use serde::{Deserialize, Serialize};
+
+use crate::adapter::ReferenceAdapter;
+use crate::case::LoadedCase;
+use crate::reference::Mutant;
+use crate::report::Report;
+use crate::runner::{run_suite, RunError, RunOptions};
+
+/// What happened to one mutant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MutantResult {
+    /// The mutant's name.
+    pub mutant: String,
+    /// The clauses it breaks.
+    pub clauses: Vec<String>,
+    /// The cases that check those clauses.
+    pub cases: Vec<String>,
+    /// The cases that failed on it.
+    pub killed_by: Vec<String>,
+    /// Whether it was caught.
+    pub killed: bool,
+}
+
+/// The self-test result.
+#[derive(Debug, Clone)]
+pub struct SelfTest {
+    /// The run against the faithful reference.
+    pub reference: Report,
+    /// One entry per mutant.
+    pub mutants: Vec<MutantResult>,
+}
+
+impl SelfTest {
+    /// Killed mutants over all mutants.
+    pub fn score(&self) -> (usize, usize) {
+        (
+            self.mutants.iter().filter(|m| m.killed).count(),
+            self.mutants.len(),
+        )
+    }
+
+    /// Whether the reference passed and no mutant survived.
+    pub fn is_success(&self) -> bool {
+        self.reference.is_success()
+            && self
+                .reference
+                .cases
+                .iter()
+                .all(|c| c.verdict == Verdict::Pass)
+            && self.mutants.iter().all(|m| m.killed)
+    }
+
+    /// A human summary.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        let bad: Vec<_> = self
+            .reference
+            .cases
+            .iter()
+            .filter(|c| c.verdict != Verdict::Pass)
+            .collect();
+        if bad.is_empty() {
+            out.push_str(&format!(
+                "reference: all {} cases pass\n",
+                self.reference.cases.len()
+            ));
+        } else {
+            out.push_str(&format!("reference: {} case(s) do not pass:\n", bad.len()));
+            for c in bad {
+                out.push_str(&format!("  {} {}\n", c.verdict.as_str(), c.id));
+            }
+        }
+        for m in &self.mutants {
+            if m.killed {
+                out.push_str(&format!(
+                    "killed    {} (by {})\n",
+                    m.mutant,
+                    m.killed_by.join(", ")
+                ));
+            } else {
+                out.push_str(&format!(
+                    "SURVIVED  {} (clauses {}; cases checking them: {})\n",
+                    m.mutant,
+                    m.clauses.join(", "),
+                    if m.cases.is_empty() {
+                        "none".to_string()
+                    } else {
+                        m.cases.join(", ")
+                    }
+                ));
+            }
+        }
+        let (k, n) = self.score();
+        out.push_str(&format!("mutation score: {k}/{n}\n"));
+        out
+    }
+}
+
+/// Runs the reference and every mutant in `mutants`.
+pub fn run_selftest(
+    cases: &[LoadedCase],
+    observer_exe: PathBuf,
+    timeout: Duration,
+    mutants: &[Mutant],
+    progress: bool,
+) -> Result<SelfTest, RunError> {
+    let mut opts = RunOptions::new(observer_exe);
+    opts.timeout = timeout;
+    opts.progress = false;
+    let reference = run_suite(&mut ReferenceAdapter::new(None, timeout), cases, &opts)?;
+    if progress {
+        eprintln!("reference: {} cases run", reference.cases.len());
+    }
+    let mut results = Vec::new();
+    for m in mutants {
+        let clauses: Vec<String> = m.clauses().iter().map(|c| c.to_string()).collect();
+        let mut mopts = opts.clone();
+        mopts.clause_filters = clauses.clone();
+        let targeted: Vec<String> = cases
+            .iter()
+            .filter(|c| clauses.iter().any(|cl| c.case.clauses().contains(cl)))
+            .map(|c| c.case.id.clone())
+            .collect();
+        let mut killed_by = Vec::new();
+        if !targeted.is_empty() {
+            let report = run_suite(&mut ReferenceAdapter::new(Some(*m), timeout), cases, &mopts)?;
+            for c in &report.cases {
+                let failed_on_clause = c.steps.iter().any(|s| {
+                    s.expectations.iter().any(|e| {
+                        e.verdict == Verdict::Fail && e.clauses.iter().any(|x| clauses.contains(x))
+                    })
+                });
+                if failed_on_clause {
+                    killed_by.push(c.id.clone());
+                }
+            }
+        }
+        if progress {
+            eprintln!(
+                "{:<40} {}",
+                m.name(),
+                if killed_by.is_empty() {
+                    "survived"
+                } else {
+                    "killed"
+                }
+            );
+        }
+        results.push(MutantResult {
+            mutant: m.name().to_string(),
+            clauses,
+            cases: targeted,
+            killed: !killed_by.is_empty(),
+            killed_by,
+        });
+    }
+    Ok(SelfTest {
+        reference,
+        mutants: results,
+    })
+}
