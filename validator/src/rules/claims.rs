@@ -114,14 +114,12 @@ pub(super) fn check_result(doc: &Value, options: &RuleOptions, out: &mut Sink) {
         .and_then(Value::as_object);
     for (name, meta) in outputs {
         let base = ptr(&["outputs", name.as_str()]);
-        if options.bundle.is_some() {
-            if !declared.is_some_and(|d| d.contains_key(name)) {
-                out.push(
-                    "claim.result.outputs.shape",
-                    &base,
-                    format!("output `{name}` is not an output of the bundle"),
-                );
-            }
+        if options.bundle.is_some() && !declared.is_some_and(|d| d.contains_key(name)) {
+            out.push(
+                "claim.result.outputs.shape",
+                &base,
+                format!("output `{name}` is not an output of the bundle"),
+            );
         }
         if let Some(Value::String(d)) = meta.get("contentDigest") {
             if let Some(problem) = digest_problem(d) {

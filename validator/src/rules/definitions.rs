@@ -78,10 +78,13 @@ fn singular(section: &str) -> &'static str {
 /// meta-schema leaves unchecked.
 fn find_fractions(v: &Value, at: &str, in_value: bool, found: &mut Vec<String>) {
     match v {
-        Value::Number(n) if in_value => {
-            if n.as_f64().is_some_and(|f| f.fract() != 0.0) && !n.is_i64() && !n.is_u64() {
-                found.push(at.to_string());
-            }
+        Value::Number(n)
+            if in_value
+                && !n.is_i64()
+                && !n.is_u64()
+                && n.as_f64().is_some_and(|f| f.fract() != 0.0) =>
+        {
+            found.push(at.to_string());
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
