@@ -220,6 +220,17 @@ impl Engine {
                 ))
                 .map_err(|e| DockerError::engine("copy files into the container", e))?;
         }
+        // Listening starts before the container does, so that no Ctrl-C
+        // after the start can end the process with the container alive.
+        let mut interrupt = if spec.stop_on_ctrl_c {
+            let _context = self.runtime.enter();
+            let listener =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+                    .map_err(|e| DockerError::io("listen for ctrl-c", e))?;
+            Some(listener)
+        } else {
+            None
+        };
         self.runtime
             .block_on(client.start_container(id, None))
             .map_err(|e| DockerError::engine("start the container", e))?;
@@ -227,8 +238,10 @@ impl Engine {
         let waited = self.runtime.block_on(async {
             let wait = wait_for_exit(&client, id);
             let ctrl_c = async {
-                if spec.stop_on_ctrl_c && tokio::signal::ctrl_c().await.is_ok() {
-                    return;
+                if let Some(listener) = interrupt.as_mut() {
+                    if listener.recv().await.is_some() {
+                        return;
+                    }
                 }
                 std::future::pending::<()>().await
             };

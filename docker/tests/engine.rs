@@ -420,3 +420,64 @@ fn the_digest_can_be_checked_without_running() {
         Err(DockerError::DigestMismatch { .. })
     ));
 }
+
+/// Set in the child process of the Ctrl-C test, to the run ID it must use.
+const CTRL_C_CHILD: &str = "CNAB_DOCKER_TEST_CTRL_C_RUN_ID";
+
+#[test]
+fn ctrl_c_while_a_container_runs_removes_it() {
+    if let Ok(id) = std::env::var(CTRL_C_CHILD) {
+        // The child: run a container that never exits and expect Ctrl-C.
+        let (engine, probe) = setup().expect("the parent checked the engine");
+        let mut spec = spec(&probe, &id, "upgrade");
+        spec.timeout = Duration::from_secs(600);
+        match engine.run(&spec) {
+            Err(DockerError::Interrupted { .. }) => println!("child: interrupted"),
+            other => panic!("expected an interruption, got {other:?}"),
+        }
+        return;
+    }
+    let Some((engine, _probe)) = setup() else {
+        return;
+    };
+    let id = run_id("ctrl-c");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "ctrl_c_while_a_container_runs_removes_it"])
+        .args(["--nocapture", "--test-threads=1"])
+        .env(CTRL_C_CHILD, &id)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait, within bounds, for the child's container to run.
+    let mut running = false;
+    for _ in 0..1200 {
+        let ps = Command::new("docker")
+            .args(["ps", "-q", "--filter", "status=running"])
+            .args(["--filter", &format!("label={RUN_LABEL}={id}")])
+            .output()
+            .unwrap();
+        if !String::from_utf8_lossy(&ps.stdout).trim().is_empty() {
+            running = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if !running {
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
+        panic!("the child's container never ran: {output:?}");
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("child: interrupted"), "{stdout}");
+    assert_nothing_left(&engine, &id);
+}
