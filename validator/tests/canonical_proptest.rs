@@ -155,6 +155,28 @@ proptest! {
     }
 
     #[test]
+    fn inserted_whitespace_is_found_where_it_was_put(
+        v in value(safe_int(), text(false), text(false)),
+        at in any::<prop::sample::Index>(),
+        ws in prop_oneof![Just(b' '), Just(b'\n'), Just(b'\t'), Just(b'\r')],
+        profile in prop_oneof![Just(Profile::Olpc), Just(Profile::Jcs)],
+    ) {
+        let canonical = canon(&serde_json::to_vec(&v).unwrap(), profile);
+        let at = at.index(canonical.len() + 1);
+        let mut bytes = canonical.clone();
+        bytes.insert(at, ws);
+        let Ok(parsed) = parse(&bytes, &ParseLimits::default()) else {
+            // Inside a string a raw control character is not JSON.
+            return Ok(());
+        };
+        // A space inside a string changes the value; between tokens it does not.
+        prop_assume!(parsed.root.to_value() == v);
+        let e = is_canonical(&bytes, &parsed, profile).unwrap_err();
+        prop_assert_eq!(e.offset, at, "{:?}", e);
+        prop_assert!(e.message.contains("whitespace") || e.message.contains("newline"), "{:?}", e);
+    }
+
+    #[test]
     fn jcs_numbers_have_serde_json_digits(bits in any::<u64>()) {
         let f = f64::from_bits(bits);
         prop_assume!(f.is_finite());

@@ -513,10 +513,16 @@ fn explain(
         };
     }
     if at >= root.span.end {
-        let what = if bytes.get(at) == Some(&b'\n') {
-            "a trailing newline"
-        } else {
-            "trailing whitespace"
+        let what = match bytes.get(at) {
+            Some(b'\n') => "a trailing newline",
+            Some(_) => "trailing whitespace",
+            None => {
+                return NotCanonical {
+                    offset: at,
+                    message: format!("the text ends before its {label} canonical form does"),
+                    pointer: Some(String::new()),
+                }
+            }
         };
         return NotCanonical {
             offset: at,
