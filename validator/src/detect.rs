@@ -48,21 +48,43 @@ fn has(obj: &Map<String, Value>, keys: &[&str]) -> bool {
     keys.iter().all(|k| obj.contains_key(*k))
 }
 
-/// Top-level fields only a bundle has.
-const BUNDLE_FIELDS: &[&str] = &[
-    "invocationImages",
-    "images",
-    "parameters",
-    "credentials",
-    "outputs",
-    "definitions",
+/// Every top-level property of a bundle in any core release.
+const BUNDLE_PROPERTIES: &[&str] = &[
     "actions",
+    "credentials",
     "custom",
-    "requiredExtensions",
-    "maintainers",
-    "license",
+    "definitions",
+    "description",
+    "images",
+    "invocationImages",
     "keywords",
+    "license",
+    "maintainers",
+    "name",
+    "outputs",
+    "parameters",
+    "requiredExtensions",
+    "schemaVersion",
+    "version",
 ];
+
+/// Top-level properties that only a bundle has.
+const BUNDLE_ONLY: &[&str] = &[
+    "actions",
+    "credentials",
+    "definitions",
+    "images",
+    "invocationImages",
+    "outputs",
+    "parameters",
+    "requiredExtensions",
+];
+
+/// Whether a relocation-mapping key looks like an image reference with a
+/// registry, repository path, tag or digest.
+fn looks_like_image_reference(key: &str) -> bool {
+    !key.is_empty() && !key.contains(char::is_whitespace) && key.contains(['/', ':', '@'])
+}
 
 /// Detects the kind of a document from its shape.
 pub fn detect_kind(doc: &Value) -> Decision<DocumentKind> {
@@ -105,10 +127,13 @@ pub fn detect_kind(doc: &Value) -> Decision<DocumentKind> {
             "has `status` with optional `message` and `components`",
         );
     }
-    if !obj.is_empty() && obj.values().all(Value::is_string) {
+    if !obj.is_empty()
+        && obj.values().all(Value::is_string)
+        && obj.keys().any(|k| looks_like_image_reference(k))
+    {
         return found(
             K::RelocationMapping,
-            "an object whose values are all strings",
+            "an object from image references to strings",
         );
     }
     if !obj.is_empty()
@@ -122,8 +147,10 @@ pub fn detect_kind(doc: &Value) -> Decision<DocumentKind> {
             "every member has `priority` or `sources`",
         );
     }
-    if obj.keys().any(|k| BUNDLE_FIELDS.contains(&k.as_str())) {
-        return found(K::Bundle, "has top-level bundle fields");
+    if obj.keys().all(|k| BUNDLE_PROPERTIES.contains(&k.as_str()))
+        && obj.keys().any(|k| BUNDLE_ONLY.contains(&k.as_str()))
+    {
+        return found(K::Bundle, "has only bundle fields (a partial bundle)");
     }
     Decision::new(
         None,
@@ -156,10 +183,11 @@ pub struct VersionDetection {
 /// Detects the spec version of a document of `kind`.
 ///
 /// Bundles name theirs in `schemaVersion` (`v1.2.0`). Claims and claim
-/// results carry none: the claims model (`installation`, `action`, `id`) is
-/// judged under the newest claims version, and the older claim model of core
-/// 1.0.0 (`name`) and 1.0.1 (`installation` with `modified`) under that core
-/// version. Extension documents and relocation mappings carry none and are
+/// results may name a claims version (`1.0.0-DRAFT+b5ed2f3`, `1.0.0`) in
+/// `schemaVersion`; without one, the claims model (`installation`, `action`,
+/// `id`) is judged under the newest claims version, and the older claim model
+/// of core 1.0.0 (`name`) and 1.0.1 (`installation` with `modified`) under
+/// that core version. Extension documents and relocation mappings carry none and are
 /// judged under the newest core version.
 pub fn detect_version(doc: &Value, kind: DocumentKind) -> VersionDetection {
     let ok = |v: SpecVersion, origin: Origin, why: String| VersionDetection {
@@ -201,29 +229,44 @@ pub fn detect_version(doc: &Value, kind: DocumentKind) -> VersionDetection {
                 }
             }
         },
-        DocumentKind::Claim => {
+        DocumentKind::Claim | DocumentKind::ClaimResult => {
+            let latest = SpecVersion::latest_claims();
+            if let Some(sv) = doc.get("schemaVersion") {
+                let found = sv
+                    .as_str()
+                    .and_then(|s| SpecVersion::from_family_number(SpecFamily::CnabClaims, s));
+                return match found {
+                    Some(v) => ok(v, Origin::Detected, format!("`schemaVersion` is `{}`", v.number())),
+                    None => VersionDetection {
+                        decision: Decision::new(
+                            Some(latest),
+                            Origin::Fallback,
+                            format!("`schemaVersion` {sv} is not known; using the newest, {latest}"),
+                        ),
+                        unknown: Some(format!(
+                            "`schemaVersion` {sv} names no claims version this tool carries (known: {}); checked against {latest}, the newest",
+                            known_claims()
+                        )),
+                    },
+                };
+            }
             let obj = doc.as_object();
             let key = |k: &str| obj.is_some_and(|o| o.contains_key(k));
-            if key("modified") && key("name") && !key("installation") {
+            if kind == DocumentKind::Claim && key("modified") && key("name") && !key("installation") {
                 ok(
                     SpecVersion::Core1_0_0,
                     Origin::Detected,
                     "older claim model with `name` and `modified` (core 1.0.0)".into(),
                 )
-            } else if key("modified") && !key("action") {
+            } else if kind == DocumentKind::Claim && key("modified") && !key("action") {
                 ok(
                     SpecVersion::Core1_0_1,
                     Origin::Detected,
                     "older claim model with `installation` and `modified` (core 1.0.1)".into(),
                 )
             } else {
-                let v = SpecVersion::latest_claims();
-                ok(v, Origin::Default, format!("claims carry no version; using {v}"))
+                ok(latest, Origin::Default, format!("no `schemaVersion`; using {latest}"))
             }
-        }
-        DocumentKind::ClaimResult => {
-            let v = SpecVersion::latest_claims();
-            ok(v, Origin::Default, format!("claim results carry no version; using {v}"))
         }
         _ => ok(
             latest_core,
@@ -233,12 +276,22 @@ pub fn detect_version(doc: &Value, kind: DocumentKind) -> VersionDetection {
     }
 }
 
-/// Maps a bundle `schemaVersion` (`v1.2.0`) to a core version. Stability
-/// markers (`v1.0.0-WD`) are incompatible with every release, so they match
-/// nothing.
+/// Maps a bundle `schemaVersion` (`v1.2.0`) to a core version. A missing `v`
+/// still selects the schema set (the semantic rules report the spelling).
+/// Stability markers (`v1.0.0-WD`) are incompatible with every release, so
+/// they match nothing.
 pub fn core_version(schema_version: &str) -> Option<SpecVersion> {
-    let number = schema_version.strip_prefix('v')?;
+    let number = schema_version.strip_prefix('v').unwrap_or(schema_version);
     SpecVersion::from_family_number(SpecFamily::CnabCore, number)
+}
+
+fn known_claims() -> String {
+    SpecVersion::ALL
+        .iter()
+        .filter(|v| v.family() == SpecFamily::CnabClaims)
+        .map(|v| v.number())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn known_core() -> String {
@@ -287,6 +340,8 @@ mod tests {
             Some(K::ParameterSources)
         );
         assert_eq!(kind(json!({"parameters": {}})), Some(K::Bundle));
+        assert_eq!(kind(json!({"parameters": {}, "environment": {}})), None);
+        assert_eq!(kind(json!({"_id": "abc", "installation": "x"})), None);
     }
 
     #[test]
@@ -312,7 +367,24 @@ mod tests {
         assert!(d.unknown.unwrap().contains("v1.2.0"));
         let d = detect_version(&json!({}), DocumentKind::Bundle);
         assert!(d.unknown.unwrap().contains("no `schemaVersion`"));
-        assert_eq!(core_version("1.2.0"), None);
+        assert_eq!(core_version("1.2.0"), Some(SpecVersion::Core1_2_0));
+        assert_eq!(core_version("v99.98"), None);
+    }
+
+    #[test]
+    fn claim_versions_from_schema_version() {
+        let d = |v: Value| detect_version(&v, DocumentKind::Claim);
+        let draft = d(json!({"schemaVersion": "1.0.0-DRAFT+b5ed2f3", "action": "install"}));
+        assert_eq!(draft.decision.value, Some(SpecVersion::ClaimsDraft));
+        assert!(draft.unknown.is_none());
+        let bad = d(json!({"schemaVersion": "2.0.0"}));
+        assert_eq!(bad.decision.value, Some(SpecVersion::Claims1_0_0));
+        assert!(bad.unknown.unwrap().contains("1.0.0-DRAFT+b5ed2f3"));
+        let r = detect_version(
+            &json!({"schemaVersion": "1.0.0"}),
+            DocumentKind::ClaimResult,
+        );
+        assert_eq!(r.decision.value, Some(SpecVersion::Claims1_0_0));
     }
 
     #[test]

@@ -54,10 +54,14 @@ struct ExpectedFinding {
 
 fn check_case(path: &Path) -> datatest_stable::Result<()> {
     let text = fs::read_to_string(path)?;
-    let case: Case =
-        serde_json::from_str(&text).map_err(|e| format!("{}: bad case file: {e}", path.display()))?;
+    let case: Case = serde_json::from_str(&text)
+        .map_err(|e| format!("{}: bad case file: {e}", path.display()))?;
     if !case.id.starts_with("doc.") || !cnab_model::catalog::is_clause_id(&case.id) {
-        return Err(format!("case id `{}` must be a dotted id starting with `doc.`", case.id).into());
+        return Err(format!(
+            "case id `{}` must be a dotted id starting with `doc.`",
+            case.id
+        )
+        .into());
     }
     if case.description.trim().is_empty() {
         return Err("the case needs a description".into());
