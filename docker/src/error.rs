@@ -52,6 +52,14 @@ pub enum DockerError {
         /// Why it is refused.
         reason: &'static str,
     },
+    /// An environment variable name cannot be passed to a container.
+    #[error("invalid environment variable name {name:?}: {reason}")]
+    InvalidEnv {
+        /// The name as given.
+        name: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
     /// An image build failed.
     #[error("failed to build image {tag}: {message}")]
     Build {

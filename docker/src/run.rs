@@ -172,8 +172,12 @@ impl Engine {
                 ..FileOwnership::default()
             }
         });
-        // Checked before the container exists, so a bad path creates nothing.
+        // Checked before the container exists, so a bad path or name creates
+        // nothing.
         let archive = files_archive(&spec.files, ownership)?;
+        for name in spec.env.keys() {
+            check_env_name(name)?;
+        }
 
         let body = ContainerCreateBody {
             // The checked image, by ID, so that a re-tag in between cannot
@@ -394,6 +398,23 @@ impl Engine {
     }
 }
 
+/// Refuses names the engine would misread: empty, or holding `=` or NUL.
+fn check_env_name(name: &str) -> Result<(), DockerError> {
+    let reason = if name.is_empty() {
+        "empty"
+    } else if name.contains('=') {
+        "contains `=`"
+    } else if name.contains('\0') {
+        "contains a NUL byte"
+    } else {
+        return Ok(());
+    };
+    Err(DockerError::InvalidEnv {
+        name: name.to_string(),
+        reason,
+    })
+}
+
 /// Compares `expected` with the repository digests of `inspected`.
 fn digest_check(
     image: &str,
@@ -501,6 +522,18 @@ mod tests {
         assert_eq!(numeric_user("1000:50"), (1000, 50));
         assert_eq!(numeric_user("app"), (0, 0));
         assert_eq!(numeric_user("1000:staff"), (0, 0));
+    }
+
+    #[test]
+    fn env_names_the_engine_would_misread_are_refused() {
+        assert!(check_env_name("CNAB_ACTION").is_ok());
+        assert!(check_env_name("lower.case-ok").is_ok());
+        for bad in ["", "A=B", "A\0B"] {
+            assert!(
+                matches!(check_env_name(bad), Err(DockerError::InvalidEnv { .. })),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
