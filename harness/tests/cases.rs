@@ -1,0 +1,95 @@
+//! The runtime case files: well formed, unique, naming known clauses; and
+//! `cases check` rejects a broken file.
+
+mod util;
+
+use util::*;
+
+#[test]
+fn embedded_cases_load_and_name_known_clauses_and_capabilities() {
+    let cases = cnab_harness::case::load_embedded().expect("the case files are valid");
+    assert!(cases.len() >= 25, "{}", cases.len());
+    let cat = cnab_model::Catalog::embedded();
+    let mut ids = std::collections::BTreeSet::new();
+    for c in &cases {
+        assert!(ids.insert(c.case.id.clone()), "duplicate {}", c.case.id);
+        for cl in c.case.clauses() {
+            assert!(cat.contains(&cl), "{}: {cl}", c.case.id);
+        }
+        for cap in c.case.required_capabilities() {
+            assert!(cnab_harness::protocol::is_known_capability(&cap), "{cap}");
+        }
+    }
+    // The embedded copies are the files on disk.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases/runtime");
+    let on_disk = cnab_harness::case::read_dir(&dir).unwrap();
+    assert_eq!(on_disk, cnab_harness::case::embedded_files());
+}
+
+#[test]
+fn the_case_schema_is_valid_json_schema() {
+    let schema: serde_json::Value = serde_json::from_str(cnab_harness::case::CASE_SCHEMA).unwrap();
+    assert!(jsonschema::meta::is_valid(&schema));
+}
+
+#[test]
+fn cases_check_passes_on_the_repository() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases/runtime");
+    let out = run(&["cases", "check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": ok"));
+}
+
+fn broken(file: &str) -> String {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("broken.json"), file).unwrap();
+    let out = run(&["cases", "check", d.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+const GOOD_CASE: &str = r#"{"id": "x.one", "description": "d", "spec": "cnab-core-1.2.0",
+  "bundle": {"schemaVersion": "v1.2.0", "name": "n", "version": "0.1.0", "invocationImages": [{"image": "{{image}}"}]},
+  "steps": [{"action": "install", "expect": [{"check": "outcome", "clauses": ["CLAUSE"], "is": "succeeded"}]}]}"#;
+
+fn file_with(cases: &[String]) -> String {
+    format!(
+        r#"{{"family": "x", "description": "d", "cases": [{}]}}"#,
+        cases.join(",")
+    )
+}
+
+#[test]
+fn cases_check_rejects_an_unknown_clause() {
+    let err = broken(&file_with(&[
+        GOOD_CASE.replace("CLAUSE", "core.no.such.clause")
+    ]));
+    assert!(
+        err.contains("unknown clause `core.no.such.clause`"),
+        "{err}"
+    );
+    assert!(err.contains("broken.json: case `x.one`"), "{err}");
+}
+
+#[test]
+fn cases_check_rejects_duplicate_ids() {
+    let one = GOOD_CASE.replace("CLAUSE", "core.runtime.exec.run_tool");
+    let err = broken(&file_with(&[one.clone(), one]));
+    assert!(err.contains("duplicate case id"), "{err}");
+}
+
+#[test]
+fn cases_check_rejects_unknown_capabilities_and_bad_shapes() {
+    let c = GOOD_CASE
+        .replace("CLAUSE", "core.runtime.exec.run_tool")
+        .replace(r#""spec""#, r#""requires": ["teleportation"], "spec""#);
+    let err = broken(&file_with(&[c]));
+    assert!(err.contains("unknown capability `teleportation`"), "{err}");
+    let c = GOOD_CASE
+        .replace("CLAUSE", "core.runtime.exec.run_tool")
+        .replace(r#""check": "outcome""#, r#""check": "vibes""#);
+    let err = broken(&file_with(&[c]));
+    assert!(err.contains("schema"), "{err}");
+    let err = broken("{not json");
+    assert!(err.contains("not JSON"), "{err}");
+}

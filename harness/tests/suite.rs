@@ -1,0 +1,216 @@
+//! End-to-end runs of the suite: the reference passes everything, through the
+//! built-in adapter and through the protocol; mutants are caught; reports
+//! match their schema.
+
+mod util;
+
+use cnab_model::Verdict;
+use util::*;
+
+#[test]
+fn run_on_a_clean_checkout_passes_every_case() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run_in(d.path(), &["run"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // With no --out, the report goes to reports/runs/<time>-<runtime>.json.
+    let runs: Vec<_> = std::fs::read_dir(d.path().join("reports/runs"))
+        .expect("reports/runs is created")
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let name = runs[0].file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.ends_with("-reference.json"), "{name}");
+    let report = read_report(&runs[0]);
+    let cases = cnab_harness::case::load_embedded().unwrap();
+    assert_eq!(report.cases.len(), cases.len());
+    for c in &report.cases {
+        assert_eq!(c.verdict, Verdict::Pass, "{}: {:?}", c.id, c.reason);
+        assert!(!c.steps.is_empty(), "{}", c.id);
+    }
+    assert!(report.clauses.iter().all(|c| c.verdict == Verdict::Pass));
+    assert_eq!(report.totals.cases.get("pass"), Some(&cases.len()));
+    assert_eq!(report.runtime.name, "reference");
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains(&format!("cases: {} ({} pass)", cases.len(), cases.len())),
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_reference_passes_through_the_external_protocol_too() {
+    let d = tempfile::tempdir().unwrap();
+    let exe = bin();
+    let report_path = d.path().join("ext.json");
+    let out = run_in(
+        d.path(),
+        &[
+            "run",
+            "--runtime",
+            exe.to_str().unwrap(),
+            "--runtime-arg",
+            "adapter",
+            "--runtime-arg",
+            "reference",
+            "--out",
+            report_path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = read_report(&report_path);
+    assert!(
+        report.runtime.adapter.contains("adapter reference"),
+        "{}",
+        report.runtime.adapter
+    );
+    assert!(report.cases.iter().all(|c| c.verdict == Verdict::Pass));
+}
+
+#[test]
+fn a_mutant_fails_the_cases_for_its_clause_and_exits_1() {
+    let d = tempfile::tempdir().unwrap();
+    let report_path = d.path().join("m.json");
+    let out = run_in(
+        d.path(),
+        &[
+            "run",
+            "--mutant",
+            "drop-defaults",
+            "--clause",
+            "core.runtime.params",
+            "--out",
+            report_path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = read_report(&report_path);
+    let case = report
+        .cases
+        .iter()
+        .find(|c| c.id == "params.default-used")
+        .unwrap();
+    assert_eq!(case.verdict, Verdict::Fail);
+    let failed: Vec<_> = case
+        .steps
+        .iter()
+        .flat_map(|s| &s.expectations)
+        .filter(|e| e.verdict == Verdict::Fail)
+        .collect();
+    assert!(
+        failed.iter().any(|e| e
+            .clauses
+            .contains(&"core.runtime.params.default_used".to_string())
+            && e.observed.contains("\"\"")),
+        "{failed:#?}"
+    );
+    let clause = report
+        .clauses
+        .iter()
+        .find(|c| c.id == "core.runtime.params.default_used")
+        .unwrap();
+    assert_eq!(clause.verdict, Verdict::Fail);
+    // The summary names the failing case with its evidence.
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains("fail            params.default-used"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn filters_select_cases_and_an_empty_selection_exits_2() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("f.json");
+    let out = run_in(
+        d.path(),
+        &["run", "--case", "creds.", "--out", p.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = read_report(&p);
+    assert!(!report.cases.is_empty());
+    assert!(report.cases.iter().all(|c| c.id.starts_with("creds.")));
+    let out = run_in(
+        d.path(),
+        &[
+            "run",
+            "--case",
+            "no-such-case",
+            "--out",
+            p.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no case matches"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn selftest_kills_every_mutant() {
+    let out = run(&["selftest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = String::from_utf8_lossy(&out.stdout);
+    let n = cnab_harness::reference::Mutant::ALL.len();
+    assert!(s.contains(&format!("mutation score: {n}/{n}")), "{s}");
+    assert!(!s.contains("SURVIVED"), "{s}");
+}
+
+#[test]
+fn selftest_reports_a_survivor_when_no_case_checks_the_clause() {
+    // Run the self-test over a case directory holding only the outputs family:
+    // mutants of other families then have no case and must be reported.
+    let cases = cnab_harness::case::load_embedded().unwrap();
+    let outputs: Vec<_> = cases
+        .into_iter()
+        .filter(|c| c.family == "outputs")
+        .collect();
+    let st = cnab_harness::selftest::run_selftest(
+        &outputs,
+        bin(),
+        std::time::Duration::from_secs(60),
+        &[
+            cnab_harness::reference::Mutant::NoOutputDefaults,
+            cnab_harness::reference::Mutant::DropDefaults,
+        ],
+        false,
+    )
+    .unwrap();
+    assert!(!st.is_success());
+    assert_eq!(st.score(), (1, 2));
+    assert!(
+        st.summary().contains("SURVIVED  drop-defaults"),
+        "{}",
+        st.summary()
+    );
+}
+
+#[test]
+fn coverage_lists_covered_and_uncovered_runtime_clauses() {
+    let out = run(&["coverage"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("core.runtime.params.default_used"), "{s}");
+    assert!(s.contains("no case"), "{s}");
+    assert!(s.contains("runtime clauses have cases"), "{s}");
+}
+
+#[test]
+fn clauses_lists_the_catalog() {
+    let out = run(&["clauses", "--kind", "runtime", "--level", "should"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(s.contains("core.runtime.revision.ulid"), "{s}");
+    assert!(!s.contains("core.runtime.params.default_used"), "{s}");
+    let out = run(&["clauses", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v.as_array().unwrap().len(),
+        cnab_model::Catalog::embedded().clauses().len()
+    );
+}
