@@ -37,9 +37,9 @@ pub struct RunSpec {
     /// Files to place in the container before it starts: absolute path to
     /// content.
     pub files: BTreeMap<String, Vec<u8>>,
-    /// Owner and modes of those files; `None` means cnab-go's choice
-    /// (files 0600, directories 0700) owned by the image's user when that
-    /// user is numeric, else by root.
+    /// Owner and modes of those files; `None` means cnab-go's choice:
+    /// files 0600 and directories 0700, owned by the image's user ID when
+    /// it is numeric (else root) and group root.
     pub ownership: Option<FileOwnership>,
     /// The output paths the caller expects (`/cnab/app/outputs/NAME`);
     /// those not found are listed in [`RunOutcome::missing_outputs`].
@@ -456,19 +456,13 @@ async fn wait_for_exit(client: &bollard::Docker, id: &str) -> Result<i64, Docker
     }
 }
 
-/// The user and group of an image's `User` when they are numeric
-/// (`UID` or `UID:GID`); root otherwise, since names cannot be resolved
-/// without reading the image's `/etc/passwd`.
+/// The owner cnab-go gives copied files: the user ID of the image's `User`
+/// when it is numeric (`UID` or `UID:GID`, the group being ignored), root
+/// otherwise, since a name cannot be resolved without the image's
+/// `/etc/passwd`; the group is always root.
 pub(crate) fn numeric_user(user: &str) -> (u64, u64) {
-    let (uid, gid) = match user.split_once(':') {
-        Some((u, g)) => (u, Some(g)),
-        None => (user, None),
-    };
-    match (uid.parse::<u64>(), gid.map(str::parse::<u64>)) {
-        (Ok(uid), None) => (uid, uid),
-        (Ok(uid), Some(Ok(gid))) => (uid, gid),
-        _ => (0, 0),
-    }
+    let uid = user.split(':').next().unwrap_or("");
+    (uid.parse::<u64>().unwrap_or(0), 0)
 }
 
 /// Keeps the first and the last half of a byte stream.
@@ -518,10 +512,11 @@ mod tests {
     #[test]
     fn numeric_users_are_understood_and_names_fall_back_to_root() {
         assert_eq!(numeric_user(""), (0, 0));
-        assert_eq!(numeric_user("1000"), (1000, 1000));
-        assert_eq!(numeric_user("1000:50"), (1000, 50));
+        assert_eq!(numeric_user("1000"), (1000, 0));
+        assert_eq!(numeric_user("1000:50"), (1000, 0));
+        assert_eq!(numeric_user("1000:staff"), (1000, 0));
         assert_eq!(numeric_user("app"), (0, 0));
-        assert_eq!(numeric_user("1000:staff"), (0, 0));
+        assert_eq!(numeric_user("-1"), (0, 0));
     }
 
     #[test]
