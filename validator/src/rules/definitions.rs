@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::{ptr, quote, Bundle, Sink};
+use super::{ptr, quote, shorten, Bundle, Sink};
 use cnab_model::SpecVersion;
 
 pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
@@ -115,7 +115,7 @@ pub(super) fn validation_problem(def: &Value, value: &Value) -> Option<String> {
     let validator = jsonschema::draft7::options().build(def).ok()?;
     let err = validator.iter_errors(value).next()?;
     let at = err.instance_path().as_str().to_string();
-    let msg = err.to_string();
+    let msg = shorten(err.to_string());
     Some(if at.is_empty() {
         msg
     } else {

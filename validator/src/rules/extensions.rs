@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::actions::dotted_name;
 use super::syntax::range_problem;
-use super::{ptr, quote, Bundle, Sink};
+use super::{ptr, quote, shorten, Bundle, Sink};
 use crate::schema::embedded::EMBEDDED;
 
 const DEPENDENCIES: &str = "io.cnab.dependencies";
@@ -200,6 +200,11 @@ fn schema_errors(dir: &str, file: &str, value: &Value) -> Vec<(String, String)> 
         return Vec::new();
     };
     v.iter_errors(value)
-        .map(|e| (e.instance_path().as_str().to_string(), e.to_string()))
+        .map(|e| {
+            (
+                e.instance_path().as_str().to_string(),
+                shorten(e.to_string()),
+            )
+        })
         .collect()
 }

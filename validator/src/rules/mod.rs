@@ -257,6 +257,15 @@ fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }
 
+/// Keeps messages that quote a whole instance (schema errors) readable.
+fn shorten(msg: String) -> String {
+    const MAX: usize = 200;
+    match msg.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &msg[..cut]),
+        None => msg,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +274,15 @@ mod tests {
     fn pointers_escape_tilde_and_slash() {
         assert_eq!(ptr(&["custom", "a/b~c"]), "/custom/a~1b~0c");
         assert_eq!(ptr::<&str>(&[]), "");
+    }
+
+    #[test]
+    fn long_messages_are_cut_on_a_character_boundary() {
+        assert_eq!(shorten("short".to_string()), "short");
+        let long = "é".repeat(300);
+        let cut = shorten(long);
+        assert_eq!(cut.chars().count(), 201);
+        assert!(cut.ends_with('…'));
     }
 
     #[test]
