@@ -481,3 +481,57 @@ fn ctrl_c_while_a_container_runs_removes_it() {
     assert!(stdout.contains("child: interrupted"), "{stdout}");
     assert_nothing_left(&engine, &id);
 }
+
+#[test]
+fn files_belong_to_the_images_numeric_user_by_default() {
+    let Some((engine, probe)) = setup() else {
+        return;
+    };
+    // The probe image with a numeric user, built from the local image only.
+    let tag = format!(
+        "cnab-conformance/probe-user:{}",
+        probe.reference.rsplit(':').next().unwrap()
+    );
+    let mut build = Command::new("docker")
+        .env("DOCKER_BUILDKIT", "0")
+        .args([
+            "build",
+            "-q",
+            "--label",
+            "io.cnab-conformance=probe",
+            "-t",
+            &tag,
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = build.stdin.take().unwrap();
+        write!(stdin, "FROM {}\nUSER 1234:5678\n", probe.reference).unwrap();
+    }
+    let built = build.wait_with_output().unwrap();
+    assert!(built.status.success(), "{built:?}");
+
+    let id = run_id("image-user");
+    let mut spec = spec(&probe, &id, "install");
+    spec.image = tag;
+    spec.content_digest = None;
+    let outcome = engine.run(&spec).unwrap();
+    let seen = outcome.observation().unwrap();
+    assert_eq!((seen.uid, seen.gid), (Some(1234), Some(5678)));
+    let bundle_file = &seen.files["/cnab/bundle.json"];
+    assert_eq!((bundle_file.uid, bundle_file.gid), (Some(1234), Some(0)));
+    assert_eq!(bundle_file.mode, Some(0o600));
+    let app = &seen.files["/cnab/app"];
+    assert_eq!((app.uid, app.mode), (Some(1234), Some(0o700)));
+    // The user can write its outputs, and they come back.
+    assert_eq!(
+        outcome.outputs["/cnab/app/outputs/address"],
+        b"10.0.0.1".to_vec()
+    );
+    assert_nothing_left(&engine, &id);
+}
