@@ -175,6 +175,24 @@ fn directories_are_walked_with_globs() {
 }
 
 #[test]
+fn bundle_option_judges_relocation_mappings() {
+    let bundle = corpus("pipeline/relocation-bundle.json");
+    let partial = corpus("pipeline/relocation-partial.json");
+    let without = run(&[&partial]);
+    assert_eq!(without.code, 0, "{}", without.stdout);
+    let with = run(&["--bundle", &bundle, &partial]);
+    assert_eq!(with.code, 1);
+    assert!(
+        with.stdout.contains("must[core.relocation.keys_complete]"),
+        "{}",
+        with.stdout
+    );
+    let r = run(&["--bundle", "/nonexistent/bundle.json", &partial]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cannot read --bundle"), "{}", r.stderr);
+}
+
+#[test]
 fn json_format_reads_back_strictly() {
     let r = run(&["--format", "json", &corpus("pipeline/duplicate-keys.json")]);
     assert_eq!(r.code, 1);
