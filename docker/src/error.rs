@@ -96,7 +96,27 @@ pub enum DockerError {
     },
 }
 
+/// The clause a runtime meets by checking an image against its
+/// `contentDigest` before running it.
+pub const CLAUSE_DIGEST_VERIFY: &str = "core.runtime.contentDigest.verify";
+
+/// The clause about an invocation image without `contentDigest`.
+pub const CLAUSE_DIGEST_MISSING: &str = "core.runtime.contentDigest.missing_warns";
+
+/// The clause that makes a `docker` or `oci` image's `contentDigest` its
+/// registry (repository) digest, which is what the probe image's digest is.
+pub const CLAUSE_REPO_DIGEST: &str = "core.image.contentDigest.repo_digest";
+
 impl DockerError {
+    /// The clause of the catalog this error stands for, when it stands for
+    /// one.
+    pub fn clause(&self) -> Option<&'static str> {
+        match self {
+            DockerError::DigestMismatch { .. } => Some(CLAUSE_DIGEST_VERIFY),
+            _ => None,
+        }
+    }
+
     pub(crate) fn engine(action: impl Into<String>, source: bollard::errors::Error) -> Self {
         DockerError::Engine {
             action: action.into(),

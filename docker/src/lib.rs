@@ -34,7 +34,7 @@ mod run;
 
 pub use archive::{files_archive, read_outputs_archive, ExtractedOutputs, FileOwnership};
 pub use engine::{Engine, IMAGE_LABEL, PROBE_LABEL_VALUE, RUN_LABEL};
-pub use error::DockerError;
+pub use error::{DockerError, CLAUSE_DIGEST_MISSING, CLAUSE_DIGEST_VERIFY, CLAUSE_REPO_DIGEST};
 pub use image::{
     build_static_probe, is_sha256_digest, registry_from_env, ProbeImage, BINARY_LABEL,
     DEFAULT_REGISTRY, PROBE_DOCKERFILE, PROBE_REPOSITORY,

@@ -90,6 +90,16 @@ pub enum DigestCheck {
     Missing,
 }
 
+impl DigestCheck {
+    /// The clause of the catalog the check is about.
+    pub fn clause(&self) -> &'static str {
+        match self {
+            DigestCheck::Verified(_) => crate::error::CLAUSE_DIGEST_VERIFY,
+            DigestCheck::Missing => crate::error::CLAUSE_DIGEST_MISSING,
+        }
+    }
+}
+
 /// What a finished run brought back.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
