@@ -256,6 +256,13 @@ pub enum Expectation {
         /// The status (`succeeded`, `failed`).
         equals: String,
     },
+    /// The invocation image the runtime ran has this `image` reference.
+    ImageIs {
+        /// Clauses this checks.
+        clauses: Vec<String>,
+        /// The image reference.
+        equals: String,
+    },
     /// The runtime's message mentions this text.
     MessageContains {
         /// Clauses this checks.
@@ -293,6 +300,7 @@ impl Expectation {
             | Expectation::ClaimField { clauses, .. }
             | Expectation::ResultStatus { clauses, .. }
             | Expectation::MessageContains { clauses, .. }
+            | Expectation::ImageIs { clauses, .. }
             | Expectation::AbsentFromClaims { clauses, .. } => clauses,
         }
     }
@@ -348,6 +356,7 @@ impl Expectation {
                 pointer, equals, ..
             } => format!("claim {pointer} = {equals}"),
             Expectation::ResultStatus { equals, .. } => format!("claim result status is {equals}"),
+            Expectation::ImageIs { equals, .. } => format!("the image run is {equals:?}"),
             Expectation::MessageContains { text, .. } => {
                 format!("the runtime's message mentions {text:?}")
             }

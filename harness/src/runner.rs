@@ -694,6 +694,18 @@ fn evaluate(e: &Expectation, ctx: &StepContext<'_>, state: &CaseState) -> (bool,
                     .unwrap_or_else(|| "no result".into()),
             )
         }
+        Expectation::ImageIs { equals, .. } => match obs {
+            None => (false, NOT_RUN.into()),
+            Some(o) => {
+                let got = o
+                    .operation
+                    .as_ref()
+                    .and_then(|op| op.pointer("/image/image"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                (got.as_ref() == Some(equals), show(got.as_ref()))
+            }
+        },
         Expectation::MessageContains { text, .. } => (
             ctx.response.message.contains(text.as_str()),
             format!("message: {:?}", truncate(&ctx.response.message, 300)),

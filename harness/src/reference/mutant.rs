@@ -65,6 +65,10 @@ pub enum Mutant {
     NoInstallationNameEnv,
     /// Parameters are left out of the claim.
     NoParametersInClaim,
+    /// The last fitting invocation image is run instead of the first.
+    LastFittingImage,
+    /// Image types are not checked: the first image is run whatever its type.
+    IgnoreImageType,
 }
 
 impl Mutant {
@@ -98,6 +102,8 @@ impl Mutant {
         Mutant::DraftClaimsVersion,
         Mutant::NoInstallationNameEnv,
         Mutant::NoParametersInClaim,
+        Mutant::LastFittingImage,
+        Mutant::IgnoreImageType,
     ];
 
     /// The stable kebab-case name.
@@ -131,6 +137,8 @@ impl Mutant {
             Mutant::DraftClaimsVersion => "draft-claims-version",
             Mutant::NoInstallationNameEnv => "no-installation-name-env",
             Mutant::NoParametersInClaim => "no-parameters-in-claim",
+            Mutant::LastFittingImage => "last-fitting-image",
+            Mutant::IgnoreImageType => "ignore-image-type",
         }
     }
 
@@ -182,6 +190,8 @@ impl Mutant {
             Mutant::DraftClaimsVersion => &["claim.env.CNAB_CLAIMS_VERSION"],
             Mutant::NoInstallationNameEnv => &["core.runtime.env.CNAB_INSTALLATION_NAME"],
             Mutant::NoParametersInClaim => &["claim.parameters.stored"],
+            Mutant::LastFittingImage => &["core.runtime.invocation_image.first_match"],
+            Mutant::IgnoreImageType => &["core.runtime.invocation_image.none_fits"],
         }
     }
 }

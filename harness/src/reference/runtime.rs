@@ -376,10 +376,16 @@ impl Reference {
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
-        let Some(image) = images.into_iter().find(|i| {
+        let fits = |i: &Value| {
             let t = i.get("imageType").and_then(Value::as_str).unwrap_or("oci");
-            handled.iter().any(|h| h == t)
-        }) else {
+            self.is(Mutant::IgnoreImageType) || handled.iter().any(|h| h == t)
+        };
+        let chosen = if self.is(Mutant::LastFittingImage) {
+            images.into_iter().rev().find(fits)
+        } else {
+            images.into_iter().find(fits)
+        };
+        let Some(image) = chosen else {
             return refuse("no invocation image fits this driver");
         };
         match driver.verify_digest(&image) {
