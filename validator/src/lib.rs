@@ -11,8 +11,8 @@
 //! use cnab_validator::{ValidatorBuilder, CanonicalMode};
 //!
 //! let validator = ValidatorBuilder::new().canonical(CanonicalMode::Off).build();
-//! let report = validator.check("<inline>", br#"{"status": "Bogus"}"#);
-//! assert!(report.findings.iter().any(|f| f.clause == "ext.status.values"));
+//! let report = validator.check("<inline>", br#"{"requires": {}}"#);
+//! assert!(report.findings.iter().any(|f| f.clause == "deps.requires.shape"));
 //! ```
 #![deny(missing_docs)]
 
