@@ -214,3 +214,22 @@ fn case_files_name_known_clauses_and_unique_ids() {
         }
     }
 }
+
+/// Every rule message of the corpus, for review: a message names the value
+/// and says what the spec expects.
+#[test]
+fn rule_messages_snapshot() {
+    let root = rules_dir();
+    let mut text = String::new();
+    for case in all_cases() {
+        if case.findings.is_empty() {
+            continue;
+        }
+        let rel = case.path.strip_prefix(&root).unwrap_or(&case.path);
+        text.push_str(&format!("{}\n", rel.display()));
+        for f in &case.findings {
+            text.push_str(&format!("  {} `{}`: {}\n", f.clause, f.pointer, f.message));
+        }
+    }
+    insta::assert_snapshot!("rule_messages", text);
+}

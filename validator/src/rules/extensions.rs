@@ -131,7 +131,7 @@ fn check_ranges(deps: &Value, base: &str, out: &mut Sink) {
                         ])
                     ),
                     format!(
-                        "version range {} of dependency `{alias}` {problem}",
+                        "version range {} of dependency `{alias}` is not range syntax: {problem}",
                         quote(range)
                     ),
                 );

@@ -252,9 +252,25 @@ fn ptr<S: AsRef<str>>(segments: &[S]) -> String {
     s
 }
 
-/// Quotes a value for a message: JSON string syntax keeps control characters visible.
+/// Quotes a value for a message in JSON string syntax, escaping every
+/// character that is not graphic so that invisible ones show.
 fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            '\r' => q.push_str("\\r"),
+            c if syntax::is_graphic(c) => q.push(c),
+            c if (c as u32) < 0x10000 => q.push_str(&format!("\\u{:04x}", c as u32)),
+            c => q.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    q.push('"');
+    q
 }
 
 /// Keeps messages that quote a whole instance (schema errors) readable.
@@ -274,6 +290,13 @@ mod tests {
     fn pointers_escape_tilde_and_slash() {
         assert_eq!(ptr(&["custom", "a/b~c"]), "/custom/a~1b~0c");
         assert_eq!(ptr::<&str>(&[]), "");
+    }
+
+    #[test]
+    fn quotes_show_invisible_characters() {
+        assert_eq!(quote("a\tb"), r#""a\tb""#);
+        assert_eq!(quote("a\u{200b}b"), r#""a\u200bb""#);
+        assert_eq!(quote("say \"hi\" \\ ü"), r#""say \"hi\" \\ ü""#);
     }
 
     #[test]

@@ -232,16 +232,16 @@ pub(crate) fn strictly_in_outputs(cleaned: &str) -> bool {
 pub(crate) fn range_problem(range: &str) -> Option<String> {
     let trimmed = range.trim();
     if trimmed.is_empty() {
-        return Some("is empty".to_string());
+        return Some("the range is empty".to_string());
     }
     let bounds: Vec<&str> = trimmed.split(" - ").collect();
     if bounds.len() > 2 {
-        return Some("has more than one ` - ` span separator".to_string());
+        return Some("the range has more than one ` - ` span separator".to_string());
     }
     for bound in bounds {
         let bound = bound.trim();
         if let Some(p) = partial_version_problem(bound) {
-            return Some(format!("has `{bound}`, which {p}"));
+            return Some(format!("`{bound}` {p}"));
         }
     }
     None
@@ -279,7 +279,10 @@ fn partial_version_problem(v: &str) -> Option<String> {
     }
     if !rest.is_empty() {
         if parts.len() != 3 || wildcard {
-            return Some("has a pre-release or build suffix on an incomplete version".to_string());
+            return Some(
+                "has a pre-release or build suffix on an incomplete version (a span needs spaces around its dash)"
+                    .to_string(),
+            );
         }
         if semver::Version::parse(body).is_err() {
             return Some("is not a valid semver version".to_string());
