@@ -13,7 +13,7 @@ use cnab_validator::exit;
 use cnab_validator::json::canonical::{canonicalize, is_canonical, Profile};
 use cnab_validator::json::{self, LineIndex, ParseLimits};
 use cnab_validator::render::{self, Format, RenderOptions};
-use cnab_validator::{rules, schema, CanonicalMode, Report, ValidatorBuilder};
+use cnab_validator::{rules, schema, CanonicalMode, Report, ValidatorBuilder, PIPELINE_CLAUSES};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -424,21 +424,13 @@ fn check(args: CheckArgs) -> Result<u8> {
 
 /// How a static clause is checked.
 fn coverage(c: &Clause) -> &'static str {
-    const PIPELINE: &[&str] = &[
-        "json.wellformed",
-        "json.unique_keys",
-        "json.limits",
-        "doc.kind.known",
-        "doc.schemaVersion.known",
-        "core.bundle.canonical_json",
-    ];
     let by_schema = schema::MAPPING.iter().any(|r| r.clause == c.id);
     let by_rule = rules::implemented_clauses().contains(&c.id.as_str());
     match (by_schema, by_rule) {
         (true, true) => "schema+rule",
         (true, false) => "schema",
         (false, true) => "rule",
-        _ if PIPELINE.contains(&c.id.as_str()) => "pipeline",
+        _ if PIPELINE_CLAUSES.contains(&c.id.as_str()) => "pipeline",
         _ if c.not_checkable.is_some() => "not-checkable",
         _ if c.check != CheckKind::Static => "n/a",
         _ => "unchecked",

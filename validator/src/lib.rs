@@ -27,5 +27,5 @@ pub mod schema;
 pub use detect::{Decision, Origin};
 pub use pipeline::{
     first_difference, profile_name, CanonicalMode, CanonicalVerdict, Report, Validator,
-    ValidatorBuilder,
+    ValidatorBuilder, PIPELINE_CLAUSES,
 };

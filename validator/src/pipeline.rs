@@ -242,6 +242,17 @@ impl Default for Validator {
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The clauses the pipeline itself reports (the schema mapping and the
+/// semantic rules report the others).
+pub const PIPELINE_CLAUSES: &[&str] = &[
+    "json.wellformed",
+    "json.unique_keys",
+    "json.limits",
+    "doc.kind.known",
+    "doc.schemaVersion.known",
+    "core.bundle.canonical_json",
+];
+
 /// Collects findings, giving each its level from the catalog.
 struct Sink {
     findings: Vec<Finding>,
@@ -585,6 +596,88 @@ pub fn first_difference(a: &[u8], b: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn clauses(r: &Report) -> Vec<&str> {
+        r.findings.iter().map(|f| f.clause.as_str()).collect()
+    }
+
+    #[test]
+    fn pipeline_clauses_are_in_the_catalog() {
+        for c in PIPELINE_CLAUSES {
+            assert!(Catalog::embedded().contains(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn findings_are_sorted_by_position() {
+        let doc = br#"{"b":{"status":1},"a":"x","status":"Ready","status":"Failed"}"#;
+        let r = ValidatorBuilder::new()
+            .kind(Some(DocumentKind::Status))
+            .build()
+            .check("t", doc);
+        let starts: Vec<usize> = r
+            .findings
+            .iter()
+            .filter_map(|f| f.span.map(|s| s.start))
+            .collect();
+        let mut sorted = starts.clone();
+        sorted.sort();
+        assert_eq!(starts, sorted);
+        assert!(
+            clauses(&r).contains(&"json.unique_keys"),
+            "{:?}",
+            r.findings
+        );
+        assert_eq!(r.kind.origin, Origin::Override);
+    }
+
+    #[test]
+    fn size_limit_is_a_finding() {
+        let r = ValidatorBuilder::new()
+            .limits(ParseLimits {
+                max_depth: 512,
+                max_bytes: 8,
+            })
+            .build()
+            .check("t", br#"{"status":"Ready"}"#);
+        assert_eq!(clauses(&r), ["json.limits"]);
+        assert!(r.findings[0].message.contains("over the limit of 8 bytes"));
+    }
+
+    #[test]
+    fn canonical_verdicts_name_the_profiles() {
+        let d = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        let bundle = format!(
+            r#"{{"invocationImages":[{{"contentDigest":"{d}","image":"a/b@{d}"}}],"name":"x","schemaVersion":"v1.2.0","version":"1.0.0"}}"#
+        );
+        let v = Validator::default();
+        let r = v.check("t", bundle.as_bytes());
+        assert_eq!(
+            r.canonical,
+            CanonicalVerdict::Canonical {
+                profiles: vec![Profile::Olpc, Profile::Jcs]
+            }
+        );
+        assert!(r.findings.is_empty(), "{:?}", r.findings);
+        let spaced = bundle.replacen(':', ": ", 1);
+        let r = v.check("t", spaced.as_bytes());
+        assert_eq!(
+            r.canonical,
+            CanonicalVerdict::NotCanonical {
+                profiles: vec![Profile::Olpc, Profile::Jcs],
+                offset: 20
+            }
+        );
+        assert_eq!(clauses(&r), ["core.bundle.canonical_json"]);
+        assert_eq!(r.findings[0].span, Some(Span { start: 20, end: 21 }));
+    }
+
+    #[test]
+    fn claims_are_not_checked_for_canonical_form() {
+        let r = Validator::default().check("t", br#"{ "claimId": "x", "status": "succeeded" }"#);
+        assert!(matches!(r.canonical, CanonicalVerdict::NotChecked { .. }));
+        assert!(!clauses(&r).contains(&"core.bundle.canonical_json"));
+    }
 
     #[test]
     fn first_difference_finds_the_offset() {
