@@ -6,11 +6,19 @@
 //! pointer). A rule never reports what the schema of the same version already
 //! reports, so one defect gives one finding.
 //!
-//! One file per spec area: [`identity`](self) (name, version, schemaVersion),
-//! images, definitions, destinations (parameters, credentials and outputs),
-//! actions, extensions, claims and relocation. The small grammars they share
-//! (dotted names, digests, image references, ULIDs, timestamps, paths) live in
-//! `syntax` and `reference`.
+//! One file per spec area: `identity` (name, version, schemaVersion and
+//! stability markers), `images`, `definitions`, `destinations` (parameters,
+//! credentials and outputs), `actions`, `extensions` (required extensions,
+//! dependencies, parameter sources), `claims` and `relocation`. The small
+//! grammars they share (dotted names, digests, ULIDs, timestamps, paths,
+//! version ranges) live in `syntax`, and image references in `reference`.
+//!
+//! Which version a rule applies to follows the schema of that version: a
+//! defect the schema reports (the core 1.0.0 path pattern, the output path
+//! pattern, definitions checked against their meta-schema, the claim result
+//! status enum) is left to it, and the rule only reports what it misses
+//! (`/cnab/app/../app/outputs`, `/cnab/app/outputs/../x`, a fractional
+//! `default` the older meta-schema lets through).
 
 mod actions;
 mod claims;
