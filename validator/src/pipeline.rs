@@ -333,7 +333,7 @@ impl Validator {
                 } else {
                     Origin::Unknown
                 },
-                reason: String::new(),
+                reason: "not decided: the check stopped earlier".into(),
             },
             version: Decision {
                 value: self.version,
@@ -342,7 +342,7 @@ impl Validator {
                 } else {
                     Origin::Unknown
                 },
-                reason: String::new(),
+                reason: "not decided: the check stopped earlier".into(),
             },
             canonical: CanonicalVerdict::NotChecked {
                 reason: "the document was not parsed".into(),

@@ -7,8 +7,10 @@
 //!     "path": "bundle.json",            // the name given (`<stdin>` for stdin)
 //!     "kind": "bundle" | null,          // null when the kind is unknown
 //!     "kind_origin": "override" | "detected" | "default" | "fallback" | "unknown",
+//!     "kind_reason": "has `invocationImages`",   // how the kind was decided
 //!     "spec_version": "cnab-core-1.2.0" | null,
 //!     "version_origin": "override" | "detected" | "default" | "fallback" | "unknown",
+//!     "version_reason": "`schemaVersion` is `v1.2.0`",
 //!     "canonical": "olpc" | "jcs" | "olpc+jcs" | "no" | null,   // null: not checked
 //!     "findings": [{
 //!       "clause": "core.bundle.version.semver2",
@@ -59,10 +61,14 @@ pub struct JsonFile {
     pub kind: Option<String>,
     /// How the kind was decided.
     pub kind_origin: String,
+    /// Why, in words.
+    pub kind_reason: String,
     /// The spec version, or null.
     pub spec_version: Option<String>,
     /// How the version was decided.
     pub version_origin: String,
+    /// Why, in words.
+    pub version_reason: String,
     /// The canonical verdict label, or null when not checked.
     pub canonical: Option<String>,
     /// The findings, by position.
@@ -124,8 +130,10 @@ pub fn build(reports: &[Report], options: &RenderOptions) -> JsonReport {
             path: r.name.clone(),
             kind: r.kind.value.map(|k| k.to_string()),
             kind_origin: origin(r.kind.origin),
+            kind_reason: r.kind.reason.clone(),
             spec_version: r.version.value.map(|v| v.to_string()),
             version_origin: origin(r.version.origin),
+            version_reason: r.version.reason.clone(),
             canonical: match &r.canonical {
                 CanonicalVerdict::NotChecked { .. } => None,
                 other => Some(other.label()),
