@@ -386,15 +386,23 @@ fn check(args: CheckArgs) -> Result<u8> {
     if inputs.is_empty() && errors.is_empty() {
         bail!("no files matched under the given directories");
     }
-    let results: Vec<Result<Report, String>> = inputs
-        .par_iter()
-        .map(|input| {
-            input
-                .read()
-                .map(|bytes| validator.check(&input.name(), &bytes))
-                .map_err(|e| format!("cannot read `{}`: {e}", input.name()))
-        })
-        .collect();
+    // Deeply nested documents (up to the parser's depth limit) recurse in the
+    // schema validator and the rules, so the workers get a generous stack.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(64 << 20)
+        .build()
+        .context("cannot start worker threads")?;
+    let results: Vec<Result<Report, String>> = pool.install(|| {
+        inputs
+            .par_iter()
+            .map(|input| {
+                input
+                    .read()
+                    .map(|bytes| validator.check(&input.name(), &bytes))
+                    .map_err(|e| format!("cannot read `{}`: {e}", input.name()))
+            })
+            .collect()
+    });
     let mut reports = Vec::new();
     for r in results {
         match r {

@@ -429,6 +429,20 @@ fn malformed_input_is_a_finding_not_a_crash() {
 }
 
 #[test]
+fn nesting_just_under_the_depth_limit_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut schema = r#"{"type":"string"}"#.to_string();
+    for _ in 0..505 {
+        schema = format!(r#"{{"items":{schema}}}"#);
+    }
+    let bundle = clean_bundle().replacen('{', &format!(r#"{{"definitions":{{"d":{schema}}},"#), 1);
+    let f = write(dir.path(), "deep.json", bundle);
+    let r = run(&[s(&f)]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("deep.json: ok (bundle"), "{}", r.stdout);
+}
+
+#[test]
 fn a_fifty_megabyte_document_is_checked() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::with_capacity(50 * 1024 * 1024 + 64);
