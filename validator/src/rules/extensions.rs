@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use super::actions::dotted_name;
+use super::reference::ImageReference;
 use super::syntax::range_problem;
 use super::{ptr, quote, shorten, Bundle, Sink};
 use crate::schema::embedded::EMBEDDED;
@@ -74,7 +75,7 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
                     format!("{DEPENDENCIES} does not follow the dependencies schema: {msg}"),
                 );
             }
-            check_ranges(value, &base, out);
+            check_requires(value, &base, out);
         } else if name == PARAMETER_SOURCES {
             let dir = b.version.schema_dir();
             let errors = schema_errors(&dir, "parameter-sources.schema.json", value);
@@ -98,7 +99,7 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
 /// Rules for a standalone `io.cnab.dependencies` value (its schema is the
 /// pipeline's job).
 pub(super) fn check_dependencies_value(doc: &Value, out: &mut Sink) {
-    check_ranges(doc, "", out);
+    check_requires(doc, "", out);
 }
 
 /// Rules for a standalone `io.cnab.parameter-sources` value, judged against
@@ -107,11 +108,20 @@ pub(super) fn check_parameter_source_refs(doc: &Value, bundle: &Value, out: &mut
     refs(doc, bundle, "", out);
 }
 
-fn check_ranges(deps: &Value, base: &str, out: &mut Sink) {
+fn check_requires(deps: &Value, base: &str, out: &mut Sink) {
     let Some(requires) = deps.get("requires").and_then(Value::as_object) else {
         return;
     };
     for (alias, dep) in requires {
+        if let Some(Value::String(bundle)) = dep.get("bundle") {
+            if let Err(e) = ImageReference::parse(bundle) {
+                out.push(
+                    "deps.requires.shape",
+                    &format!("{base}{}", ptr(&["requires", alias.as_str(), "bundle"])),
+                    format!("bundle {} of dependency `{alias}` is not a `REGISTRY/NAME` reference: it {e}", quote(bundle)),
+                );
+            }
+        }
         let Some(ranges) = dep.pointer("/version/ranges").and_then(Value::as_array) else {
             continue;
         };
