@@ -63,6 +63,10 @@ pub struct Case {
 pub struct Step {
     /// The action to run.
     pub action: String,
+    /// A bundle template replacing the case's bundle from this step on
+    /// (for example a new version for an upgrade).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<Value>,
     /// The installation name; defaults to the case's own installation.
     #[serde(default = "default_installation")]
     pub installation: String,
@@ -151,6 +155,10 @@ pub enum Expectation {
         name: String,
         /// Its value.
         equals: String,
+        /// Also hold when the runtime refused the action (the image did not
+        /// run and an error was reported): for rules a refusal satisfies.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        or_refused: bool,
     },
     /// An environment variable did not reach the image.
     EnvAbsent {
@@ -322,7 +330,18 @@ impl Expectation {
     pub fn describe(&self) -> String {
         match self {
             Expectation::Outcome { is, .. } => format!("outcome is {}", is.as_str()),
-            Expectation::Env { name, equals, .. } => format!("env {name} = {equals:?}"),
+            Expectation::Env {
+                name,
+                equals,
+                or_refused,
+                ..
+            } => {
+                if *or_refused {
+                    format!("env {name} = {equals:?}, or the action is refused")
+                } else {
+                    format!("env {name} = {equals:?}")
+                }
+            }
             Expectation::EnvAbsent { name, .. } => format!("env {name} is not set"),
             Expectation::File { path, equals, .. } => format!("file {path} holds {equals:?}"),
             Expectation::FileAbsent { path, .. } => format!("file {path} is not injected"),

@@ -159,6 +159,10 @@ struct RunArgs {
     /// Read case files from this directory instead of the embedded ones.
     #[arg(long)]
     cases_dir: Option<PathBuf>,
+    /// A file listing cases expected to fail (one case ID per line, then an
+    /// optional reason; `#` comments).
+    #[arg(long)]
+    expected_failures: Option<PathBuf>,
     /// Print the report JSON on stdout instead of the summary.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -320,6 +324,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     opts.timeout = timeout;
     opts.case_filters = args.cases;
     opts.clause_filters = args.clauses;
+    if let Some(p) = &args.expected_failures {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("cannot read expected failures {}", p.display()))?;
+        opts.expected_failures = cnab_harness::runner::parse_expected_failures(&text);
+    }
     let mut adapter: Box<dyn Adapter> = if args.runtime == "reference" {
         Box::new(ReferenceAdapter::new(args.mutant, timeout))
     } else {

@@ -47,6 +47,9 @@ pub struct RunOptions {
     pub clause_filters: Vec<String>,
     /// Print progress on stderr.
     pub progress: bool,
+    /// Cases expected to fail (case ID to reason): a failure becomes `xfail`,
+    /// a pass becomes `unexpected-pass`.
+    pub expected_failures: BTreeMap<String, String>,
 }
 
 impl RunOptions {
@@ -58,6 +61,7 @@ impl RunOptions {
             case_filters: Vec::new(),
             clause_filters: Vec::new(),
             progress: std::io::stderr().is_terminal(),
+            expected_failures: BTreeMap::new(),
         }
     }
 }
@@ -71,6 +75,22 @@ pub enum RunError {
     /// The filters select no case.
     #[error("no case matches the filters")]
     NothingSelected,
+    /// The expected-failures list names a case that does not exist.
+    #[error("expected failures name unknown case(s): {0}")]
+    UnknownExpectedFailure(String),
+}
+
+/// Parses an expected-failures list: one case ID per line, optionally
+/// followed by whitespace and a reason; `#` starts a comment.
+pub fn parse_expected_failures(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.split_once(char::is_whitespace) {
+            Some((id, reason)) => (id.to_string(), reason.trim().to_string()),
+            None => (l.to_string(), String::new()),
+        })
+        .collect()
 }
 
 /// Whether a case passes the ID and clause filters.
@@ -104,6 +124,15 @@ pub fn run_suite(
     let chosen: Vec<&LoadedCase> = cases.iter().filter(|c| selected(&c.case, opts)).collect();
     if chosen.is_empty() {
         return Err(RunError::NothingSelected);
+    }
+    let unknown: Vec<&str> = opts
+        .expected_failures
+        .keys()
+        .filter(|id| !cases.iter().any(|c| &c.case.id == *id))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(RunError::UnknownExpectedFailure(unknown.join(", ")));
     }
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let scratch = tempfile::Builder::new()
@@ -164,6 +193,24 @@ pub fn run_suite(
             Some(info) => run_case(adapter, lc, info, &bin, &workdir),
         };
         report.duration_ms = t0.elapsed().as_millis() as u64;
+        if let Some(why) = opts.expected_failures.get(&report.id) {
+            match report.verdict {
+                Verdict::Fail => {
+                    report.verdict = Verdict::Xfail;
+                    report.reason = Some(if why.is_empty() {
+                        "listed as an expected failure".to_string()
+                    } else {
+                        format!("listed as an expected failure: {why}")
+                    });
+                }
+                Verdict::Pass => {
+                    report.verdict = Verdict::UnexpectedPass;
+                    report.reason =
+                        Some("listed as an expected failure, but every expectation held".into());
+                }
+                _ => {}
+            }
+        }
         if opts.progress {
             eprintln!(
                 "[{}/{}] {:<15} {}",
@@ -217,16 +264,17 @@ fn aggregate_clauses(chosen: &[&LoadedCase], reports: &[CaseReport]) -> Vec<Clau
     for (lc, r) in chosen.iter().zip(reports) {
         for clause in lc.case.clauses() {
             let v = match r.verdict {
-                Verdict::Pass | Verdict::Fail => {
+                Verdict::Pass | Verdict::Fail | Verdict::Xfail | Verdict::UnexpectedPass => {
                     let failed = r.steps.iter().any(|s| {
                         s.expectations
                             .iter()
                             .any(|e| e.verdict == Verdict::Fail && e.clauses.contains(&clause))
                     });
-                    if failed {
-                        Verdict::Fail
-                    } else {
-                        Verdict::Pass
+                    match (failed, r.verdict) {
+                        (true, Verdict::Xfail) => Verdict::Xfail,
+                        (true, _) => Verdict::Fail,
+                        (false, Verdict::UnexpectedPass) => Verdict::UnexpectedPass,
+                        (false, _) => Verdict::Pass,
                     }
                 }
                 other => other,
@@ -299,8 +347,8 @@ fn run_case(
     vars.insert(PLACEHOLDER_INSTALLATION, installation.clone());
     vars.insert(PLACEHOLDER_IMAGE, OBSERVER_IMAGE.to_string());
     let case = instantiate(&lc.case, &vars);
-    let bundle_bytes = serde_json::to_vec(&case.bundle).expect("a bundle serializes");
-    let bundle_path = workdir.join("bundle.json");
+    let mut bundle_bytes = serde_json::to_vec(&case.bundle).expect("a bundle serializes");
+    let mut bundle_path = workdir.join("bundle.json");
     let mut report = CaseReport {
         id: case.id.clone(),
         family: lc.family.clone(),
@@ -323,6 +371,13 @@ fn run_case(
     let mut installations = BTreeSet::new();
     for (i, step) in case.steps.iter().enumerate() {
         installations.insert(step.installation.clone());
+        if let Some(b) = &step.bundle {
+            bundle_bytes = serde_json::to_vec(b).expect("a bundle serializes");
+            bundle_path = workdir.join(format!("bundle-{i}.json"));
+            if let Err(e) = std::fs::write(&bundle_path, &bundle_bytes) {
+                return error(report, format!("cannot write the bundle: {e}"));
+            }
+        }
         let script = workdir.join(format!("step-{i}.script.json"));
         let obs_file = workdir.join(format!("step-{i}.observations.jsonl"));
         if let Err(e) = std::fs::write(
@@ -531,7 +586,16 @@ fn evaluate(e: &Expectation, ctx: &StepContext<'_>, state: &CaseState) -> (bool,
                 ),
             )
         }
-        Expectation::Env { name, equals, .. } => match obs {
+        Expectation::Env {
+            name,
+            equals,
+            or_refused,
+            ..
+        } => match obs {
+            None if *or_refused && ctx.response.outcome != Outcome::Succeeded => (
+                true,
+                format!("refused: {:?}", truncate(&ctx.response.message, 300)),
+            ),
             None => (false, NOT_RUN.into()),
             Some(_) => (env.get(name) == Some(equals), show(env.get(name))),
         },

@@ -214,3 +214,61 @@ fn clauses_lists_the_catalog() {
         cnab_model::Catalog::embedded().clauses().len()
     );
 }
+
+#[test]
+fn expected_failures_turn_fail_into_xfail_and_pass_into_unexpected_pass() {
+    let d = tempfile::tempdir().unwrap();
+    let list = d.path().join("xfail.txt");
+    std::fs::write(
+        &list,
+        "# known gaps\nparams.default-used  defaults are dropped (issue 12)\n",
+    )
+    .unwrap();
+    let p = d.path().join("x.json");
+    let args = |mutant: Option<&str>| {
+        let mut a = vec![
+            "run",
+            "--case",
+            "params.default-used",
+            "--expected-failures",
+            list.to_str().unwrap(),
+            "--out",
+            p.to_str().unwrap(),
+        ];
+        if let Some(m) = mutant {
+            a.extend(["--mutant", m]);
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let a = args(Some("drop-defaults"));
+    let out = run_in(
+        d.path(),
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let r = read_report(&p);
+    assert_eq!(r.cases[0].verdict, Verdict::Xfail);
+    assert!(r.cases[0].reason.as_deref().unwrap().contains("issue 12"));
+    assert!(r.clauses.iter().any(|c| c.verdict == Verdict::Xfail));
+    let a = args(None);
+    let out = run_in(
+        d.path(),
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(read_report(&p).cases[0].verdict, Verdict::UnexpectedPass);
+    std::fs::write(&list, "no.such.case\n").unwrap();
+    let out = run_in(
+        d.path(),
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no.such.case"),
+        "{}",
+        text(&out)
+    );
+}

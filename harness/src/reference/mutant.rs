@@ -69,6 +69,12 @@ pub enum Mutant {
     LastFittingImage,
     /// Image types are not checked: the first image is run whatever its type.
     IgnoreImageType,
+    /// A parameter may set a `CNAB_*` variable, overriding the runtime's value.
+    ParameterOverridesCnab,
+    /// A parameter sharing a credential's variable replaces the credential.
+    ParameterBeatsCredential,
+    /// An action is refused when the bundle version differs from the installed one.
+    RefuseVersionChange,
 }
 
 impl Mutant {
@@ -104,6 +110,9 @@ impl Mutant {
         Mutant::NoParametersInClaim,
         Mutant::LastFittingImage,
         Mutant::IgnoreImageType,
+        Mutant::ParameterOverridesCnab,
+        Mutant::ParameterBeatsCredential,
+        Mutant::RefuseVersionChange,
     ];
 
     /// The stable kebab-case name.
@@ -139,6 +148,9 @@ impl Mutant {
             Mutant::NoParametersInClaim => "no-parameters-in-claim",
             Mutant::LastFittingImage => "last-fitting-image",
             Mutant::IgnoreImageType => "ignore-image-type",
+            Mutant::ParameterOverridesCnab => "parameter-overrides-cnab",
+            Mutant::ParameterBeatsCredential => "parameter-beats-credential",
+            Mutant::RefuseVersionChange => "refuse-version-change",
         }
     }
 
@@ -192,6 +204,9 @@ impl Mutant {
             Mutant::NoParametersInClaim => &["claim.parameters.stored"],
             Mutant::LastFittingImage => &["core.runtime.invocation_image.first_match"],
             Mutant::IgnoreImageType => &["core.runtime.invocation_image.none_fits"],
+            Mutant::ParameterOverridesCnab => &["core.destinations.cnab_prefix.override"],
+            Mutant::ParameterBeatsCredential => &["core.destinations.credential_wins"],
+            Mutant::RefuseVersionChange => &["core.runtime.no_version_compare"],
         }
     }
 }

@@ -233,6 +233,17 @@ impl Reference {
             ));
         }
 
+        if self.is(Mutant::RefuseVersionChange) {
+            let installed = last_claim
+                .as_ref()
+                .and_then(|c| c.pointer("/bundle/version"))
+                .and_then(Value::as_str);
+            let current = bundle.get("version").and_then(Value::as_str);
+            if installed.is_some() && installed != current {
+                return refuse("the bundle version differs from the installed one");
+            }
+        }
+
         // Parameters (103 § Setting Parameter Values).
         let definitions = object(&bundle, "definitions");
         let parameters = object(&bundle, "parameters");
@@ -246,6 +257,8 @@ impl Reference {
         let mut resolved: BTreeMap<String, Value> = BTreeMap::new();
         let mut op_parameters: BTreeMap<String, Value> = BTreeMap::new();
         let mut param_envs: BTreeMap<String, String> = BTreeMap::new();
+        // Values applied after everything else (only mutants use this).
+        let mut late_env: Vec<(String, String)> = Vec::new();
         for (name, p) in &parameters {
             if !applies(p, inv.action) && !self.is(Mutant::IgnoreParameterApplyTo) {
                 continue;
@@ -309,9 +322,12 @@ impl Reference {
             let path = dest.get("path").and_then(Value::as_str);
             if let Some(env) = env {
                 if env.starts_with("CNAB_") {
-                    return refuse(format!(
-                        "parameter `{name}` may not set the reserved variable `{env}`"
-                    ));
+                    if !self.is(Mutant::ParameterOverridesCnab) {
+                        return refuse(format!(
+                            "parameter `{name}` may not set the reserved variable `{env}`"
+                        ));
+                    }
+                    late_env.push((env.to_string(), text.clone()));
                 }
                 environment.insert(env.to_string(), text.clone());
                 param_envs.insert(env.to_string(), name.clone());
@@ -345,9 +361,14 @@ impl Reference {
                     ));
                 }
                 if let Some(p) = param_envs.get(env) {
-                    return refuse(format!(
-                        "credential `{name}` and parameter `{p}` both use the variable `{env}`"
-                    ));
+                    if !self.is(Mutant::ParameterBeatsCredential) {
+                        return refuse(format!(
+                            "credential `{name}` and parameter `{p}` both use the variable `{env}`"
+                        ));
+                    }
+                    if let Some(v) = environment.get(env) {
+                        late_env.push((env.to_string(), v.clone()));
+                    }
                 }
                 if !self.is(Mutant::SkipCredentialEnv) {
                     environment.insert(env.to_string(), value.clone());
@@ -472,6 +493,9 @@ impl Reference {
             .to_string(),
         );
 
+        for (k, v) in late_env {
+            environment.insert(k, v);
+        }
         files.insert(
             "/cnab/bundle.json".into(),
             if self.is(Mutant::ReserializeBundle) {
@@ -627,5 +651,119 @@ fn validate_value(definition: &Value, value: &Value) -> Result<(), String> {
         Ok(())
     } else {
         Err(errors.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::{DriverError, OperationResult};
+    use std::cell::RefCell;
+
+    /// A driver that records operations and answers as told.
+    struct Fake {
+        digest: DigestCheck,
+        exit: Option<i32>,
+        outputs: BTreeMap<String, String>,
+        seen: RefCell<Vec<Operation>>,
+    }
+
+    impl Fake {
+        fn new() -> Fake {
+            Fake {
+                digest: DigestCheck::NotVisible,
+                exit: Some(0),
+                outputs: BTreeMap::new(),
+                seen: RefCell::new(Vec::new()),
+            }
+        }
+    }
+
+    impl Driver for Fake {
+        fn handles(&self) -> Result<Vec<String>, DriverError> {
+            Ok(vec!["docker".into(), "oci".into()])
+        }
+        fn verify_digest(&self, _image: &Value) -> DigestCheck {
+            self.digest.clone()
+        }
+        fn run(&self, op: &Operation) -> Result<OperationResult, DriverError> {
+            self.seen.borrow_mut().push(op.clone());
+            Ok(OperationResult {
+                exit_code: self.exit,
+                outputs: self.outputs.clone(),
+                ..OperationResult::default()
+            })
+        }
+    }
+
+    const BUNDLE: &str = r#"{"schemaVersion":"v1.2.0","name":"b","version":"1.0.0",
+      "invocationImages":[{"image":"x@sha256:00","imageType":"docker","contentDigest":"sha256:00"}],
+      "definitions":{"s":{"type":"string"}},
+      "outputs":{"o":{"definition":"s","path":"/cnab/app/outputs/o"}}}"#;
+
+    fn run(driver: &Fake, action: &str, state: &Path) -> RunResponse {
+        let none = BTreeMap::new();
+        let creds = BTreeMap::new();
+        Reference::new().run(
+            &Invocation {
+                bundle: BUNDLE.as_bytes(),
+                action,
+                installation: "i",
+                parameters: &none,
+                credentials: &creds,
+                state_dir: state,
+            },
+            driver,
+        )
+    }
+
+    #[test]
+    fn a_digest_mismatch_is_refused_before_running() {
+        let d = tempfile::tempdir().unwrap();
+        let mut f = Fake::new();
+        f.digest = DigestCheck::Mismatch("repo digest is sha256:11".into());
+        let r = run(&f, "install", d.path());
+        assert_eq!(r.outcome, Outcome::Refused);
+        assert!(r.message.contains("contentDigest"), "{}", r.message);
+        assert!(f.seen.borrow().is_empty());
+        assert!(Reference::new().claims(d.path(), "i").claims.is_empty());
+    }
+
+    #[test]
+    fn a_verified_image_runs_and_the_claim_is_stored_with_its_result() {
+        let d = tempfile::tempdir().unwrap();
+        let mut f = Fake::new();
+        f.digest = DigestCheck::Verified;
+        f.outputs.insert("o".into(), "v".into());
+        let r = run(&f, "install", d.path());
+        assert_eq!(r.outcome, Outcome::Succeeded, "{}", r.message);
+        let op = &f.seen.borrow()[0];
+        assert_eq!(
+            op.outputs.get("/cnab/app/outputs/o").map(String::as_str),
+            Some("o")
+        );
+        assert_eq!(op.environment["CNAB_CLAIMS_VERSION"], CLAIMS_VERSION);
+        let stored = Reference::new().claims(d.path(), "i");
+        assert_eq!(stored.claims.len(), 1);
+        assert_eq!(stored.results[0]["status"], "succeeded");
+        assert_eq!(stored.results[0]["claimId"], stored.claims[0]["id"]);
+    }
+
+    #[test]
+    fn upgrade_of_a_missing_installation_is_refused_and_a_killed_image_fails() {
+        let d = tempfile::tempdir().unwrap();
+        let f = Fake::new();
+        assert_eq!(run(&f, "upgrade", d.path()).outcome, Outcome::Refused);
+        let mut f = Fake::new();
+        f.exit = None;
+        let r = run(&f, "install", d.path());
+        assert_eq!(r.outcome, Outcome::Failed);
+        assert!(r.message.contains("killed"), "{}", r.message);
+        assert_eq!(
+            Reference::new().claims(d.path(), "i").results[0]["status"],
+            "failed"
+        );
+        Reference::new().cleanup(d.path(), "i").unwrap();
+        assert!(Reference::new().claims(d.path(), "i").claims.is_empty());
     }
 }
