@@ -474,8 +474,25 @@ impl Validator {
         }
         let version = report.version.value.unwrap_or(SpecVersion::latest_core());
 
-        // Schema.
-        match schema::validate(version, kind, &doc) {
+        // Schema. A version without a schema for this kind (parameter sources
+        // before core 1.1.0) borrows the newest schema of that kind, and says so.
+        let mut schema_version = version;
+        if kind.schema_file().is_some() && schema::schema_path(version, kind).is_none() {
+            // `max_by_key` keeps the last of equal keys: the newest, since
+            // `ALL` lists each family oldest first.
+            if let Some(v) = SpecVersion::ALL
+                .iter()
+                .copied()
+                .filter(|v| schema::schema_path(*v, kind).is_some())
+                .max_by_key(|v| v.family() == version.family())
+            {
+                schema_version = v;
+                report.version.reason.push_str(&format!(
+                    "; {version} has no {kind} schema, so the one of {v} is used"
+                ));
+            }
+        }
+        match schema::validate(schema_version, kind, &doc) {
             Ok(Some(violations)) => {
                 for v in violations {
                     let clause = schema::clause_for(kind, &v);
@@ -670,6 +687,27 @@ mod tests {
         );
         assert_eq!(clauses(&r), ["core.bundle.canonical_json"]);
         assert_eq!(r.findings[0].span, Some(Span { start: 20, end: 21 }));
+    }
+
+    #[test]
+    fn a_version_without_the_kind_schema_borrows_the_newest() {
+        let r = ValidatorBuilder::new()
+            .spec_version(Some(SpecVersion::Core1_0_0))
+            .build()
+            .check("t", br#"{"p": {"priority": ["nowhere"], "sources": {}}}"#);
+        assert_eq!(r.kind.value, Some(DocumentKind::ParameterSources));
+        assert!(
+            r.version
+                .reason
+                .contains("the one of cnab-core-1.2.0 is used"),
+            "{}",
+            r.version.reason
+        );
+        assert!(
+            clauses(&r).contains(&"ext.paramsources.schema"),
+            "{:?}",
+            r.findings
+        );
     }
 
     #[test]
