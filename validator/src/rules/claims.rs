@@ -2,9 +2,7 @@
 //! claim model of core 1.0.0 and 1.0.1).
 //!
 //! The embedded bundle is checked with the bundle rules, pointers prefixed
-//! with `/bundle`, under the core version its own `schemaVersion` names (or
-//! the claim's version when that is a core version, else core 1.1.0, whose
-//! bundle schema the claims schemas embed).
+//! with `/bundle`, under the version chosen by `bundle_version`.
 
 use serde_json::Value;
 
@@ -204,15 +202,23 @@ fn check_parameters(bundle: &Value, params: &serde_json::Map<String, Value>, out
     }
 }
 
+/// The version whose rules apply to the embedded bundle. A core-family claim
+/// validates its bundle with the bundle schema of its own folder, so the
+/// claim's version decides. A claims-family claim embeds a schema close to
+/// core 1.1.0; the bundle's own `schemaVersion` decides there, except that
+/// core 1.0.0 rules assume the 1.0.0 path pattern, which that schema lacks.
 fn bundle_version(bundle: &Value, claim_version: SpecVersion) -> SpecVersion {
+    if claim_version.family() == SpecFamily::CnabCore {
+        return claim_version;
+    }
     let named = bundle
         .get("schemaVersion")
         .and_then(Value::as_str)
         .and_then(|s| s.strip_prefix('v'))
         .and_then(|n| SpecVersion::from_family_number(SpecFamily::CnabCore, n));
-    match (named, claim_version.family()) {
-        (Some(v), _) => v,
-        (None, SpecFamily::CnabCore) => claim_version,
-        (None, SpecFamily::CnabClaims) => SpecVersion::Core1_1_0,
+    match named {
+        Some(SpecVersion::Core1_0_0) => SpecVersion::Core1_0_1,
+        Some(v) => v,
+        None => SpecVersion::Core1_1_0,
     }
 }
