@@ -141,3 +141,74 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
         c.files, c.findings, c.must, c.should, c.may, c.failed_files, options.level
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CanonicalVerdict, Decision, Origin};
+    use cnab_model::{DocumentKind, Finding, Span};
+
+    fn report(source: &str, start: usize) -> Report {
+        Report {
+            name: "t.json".into(),
+            kind: Decision {
+                value: Some(DocumentKind::Status),
+                origin: Origin::Override,
+                reason: String::new(),
+            },
+            version: Decision {
+                value: None,
+                origin: Origin::Unknown,
+                reason: String::new(),
+            },
+            canonical: CanonicalVerdict::NotChecked {
+                reason: String::new(),
+            },
+            findings: vec![Finding {
+                clause: "ext.status.values".into(),
+                level: Level::Must,
+                message: "bad".into(),
+                pointer: "/b".into(),
+                schema_path: None,
+                span: Some(Span {
+                    start,
+                    end: start + 1,
+                }),
+            }],
+            source: source.as_bytes().to_vec(),
+        }
+    }
+
+    fn text(r: &Report) -> String {
+        let mut out = Vec::new();
+        render(std::slice::from_ref(r), &RenderOptions::default(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn columns_count_characters_and_the_caret_lines_up() {
+        let src = "{\"a\":\"\u{e9}\u{e9}\",\"b\":1}";
+        let at = src.find("\"b\"").unwrap();
+        assert_eq!(at, 12, "two bytes per \u{e9}");
+        let out = text(&report(src, at));
+        assert!(
+            out.starts_with("t.json:1:11: must[ext.status.values]: bad\n"),
+            "{out}"
+        );
+        let caret = format!("  | {}^\n", " ".repeat(10));
+        assert!(out.contains(&caret), "{out}");
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let src = format!("{{\"a\":\"{}\",\"b\":1}}", "x".repeat(1000));
+        let at = src.find("\"b\"").unwrap();
+        let out = text(&report(&src, at));
+        let frame: Vec<&str> = out.lines().skip(2).take(2).collect();
+        let code = frame[0];
+        let caret = frame[1];
+        assert!(code.contains("...") && code.contains("\"b\":1}"), "{code}");
+        let caret_col = caret.find('^').unwrap();
+        assert_eq!(&code[caret_col..caret_col + 3], "\"b\"", "{out}");
+    }
+}
