@@ -271,6 +271,20 @@ pub enum Expectation {
         /// The image reference.
         equals: String,
     },
+    /// The runtime still stores a claim for this action, with its result.
+    ClaimRetained {
+        /// Clauses this checks.
+        clauses: Vec<String>,
+        /// The action of the claim.
+        action: String,
+    },
+    /// The runtime's message does not mention this text.
+    MessageLacks {
+        /// Clauses this checks.
+        clauses: Vec<String>,
+        /// The text.
+        text: String,
+    },
     /// The runtime's message mentions this text.
     MessageContains {
         /// Clauses this checks.
@@ -309,6 +323,8 @@ impl Expectation {
             | Expectation::ResultStatus { clauses, .. }
             | Expectation::MessageContains { clauses, .. }
             | Expectation::ImageIs { clauses, .. }
+            | Expectation::ClaimRetained { clauses, .. }
+            | Expectation::MessageLacks { clauses, .. }
             | Expectation::AbsentFromClaims { clauses, .. } => clauses,
         }
     }
@@ -320,6 +336,7 @@ impl Expectation {
             | Expectation::ClaimValid { .. }
             | Expectation::ClaimField { .. }
             | Expectation::ResultStatus { .. }
+            | Expectation::ClaimRetained { .. }
             | Expectation::AbsentFromClaims { .. } => Some("claims"),
             Expectation::Output { .. } | Expectation::OutputAbsent { .. } => Some("outputs"),
             _ => None,
@@ -376,6 +393,12 @@ impl Expectation {
             } => format!("claim {pointer} = {equals}"),
             Expectation::ResultStatus { equals, .. } => format!("claim result status is {equals}"),
             Expectation::ImageIs { equals, .. } => format!("the image run is {equals:?}"),
+            Expectation::ClaimRetained { action, .. } => {
+                format!("a claim for {action:?} and its result are still stored")
+            }
+            Expectation::MessageLacks { text, .. } => {
+                format!("the runtime's message does not mention {text:?}")
+            }
             Expectation::MessageContains { text, .. } => {
                 format!("the runtime's message mentions {text:?}")
             }

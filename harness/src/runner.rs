@@ -426,6 +426,7 @@ fn run_case(
                 e,
                 Expectation::ClaimsStored { .. }
                     | Expectation::ResultStatus { .. }
+                    | Expectation::ClaimRetained { .. }
                     | Expectation::AbsentFromClaims { .. }
             )
         });
@@ -768,6 +769,35 @@ fn evaluate(e: &Expectation, ctx: &StepContext<'_>, state: &CaseState) -> (bool,
                     .and_then(Value::as_str)
                     .map(str::to_string);
                 (got.as_ref() == Some(equals), show(got.as_ref()))
+            }
+        },
+        Expectation::MessageLacks { text, .. } => (
+            !ctx.response.message.contains(text.as_str()),
+            format!("message: {:?}", truncate(&ctx.response.message, 300)),
+        ),
+        Expectation::ClaimRetained { action, .. } => match ctx.stored {
+            None => (false, "the adapter listed no claims".into()),
+            Some(s) => {
+                let ids: Vec<&str> = s
+                    .claims
+                    .iter()
+                    .filter(|c| c.get("action").and_then(Value::as_str) == Some(action.as_str()))
+                    .filter_map(|c| c.get("id").and_then(Value::as_str))
+                    .collect();
+                let with_result = ids.iter().any(|id| {
+                    s.results
+                        .iter()
+                        .any(|r| r.get("claimId").and_then(Value::as_str) == Some(id))
+                });
+                (
+                    with_result,
+                    format!(
+                        "{} claim(s) for {action:?}, {} with a stored result; {} claim(s) in all",
+                        ids.len(),
+                        if with_result { "one" } else { "none" },
+                        s.claims.len()
+                    ),
+                )
             }
         },
         Expectation::MessageContains { text, .. } => (

@@ -75,6 +75,18 @@ pub enum Mutant {
     ParameterBeatsCredential,
     /// An action is refused when the bundle version differs from the installed one.
     RefuseVersionChange,
+    /// The claim's copy of the bundle loses its `custom` section.
+    DropCustom,
+    /// Only the newest claim and result are kept.
+    ForgetPreviousClaims,
+    /// Credentials of an earlier action are injected again when not supplied.
+    ReuseCredentials,
+    /// A missing `contentDigest` is not reported.
+    SilentMissingDigest,
+    /// Parameter values, `writeOnly` ones included, appear in error messages.
+    LeakValuesInMessages,
+    /// Every action is refused once an action failed.
+    RefuseAfterFailure,
 }
 
 impl Mutant {
@@ -113,6 +125,12 @@ impl Mutant {
         Mutant::ParameterOverridesCnab,
         Mutant::ParameterBeatsCredential,
         Mutant::RefuseVersionChange,
+        Mutant::DropCustom,
+        Mutant::ForgetPreviousClaims,
+        Mutant::ReuseCredentials,
+        Mutant::SilentMissingDigest,
+        Mutant::LeakValuesInMessages,
+        Mutant::RefuseAfterFailure,
     ];
 
     /// The stable kebab-case name.
@@ -151,6 +169,12 @@ impl Mutant {
             Mutant::ParameterOverridesCnab => "parameter-overrides-cnab",
             Mutant::ParameterBeatsCredential => "parameter-beats-credential",
             Mutant::RefuseVersionChange => "refuse-version-change",
+            Mutant::DropCustom => "drop-custom",
+            Mutant::ForgetPreviousClaims => "forget-previous-claims",
+            Mutant::ReuseCredentials => "reuse-credentials",
+            Mutant::SilentMissingDigest => "silent-missing-digest",
+            Mutant::LeakValuesInMessages => "leak-values-in-messages",
+            Mutant::RefuseAfterFailure => "refuse-after-failure",
         }
     }
 
@@ -207,6 +231,14 @@ impl Mutant {
             Mutant::ParameterOverridesCnab => &["core.destinations.cnab_prefix.override"],
             Mutant::ParameterBeatsCredential => &["core.destinations.credential_wins"],
             Mutant::RefuseVersionChange => &["core.runtime.no_version_compare"],
+            Mutant::DropCustom => &["core.custom.preserve"],
+            Mutant::ForgetPreviousClaims => {
+                &["claim.retain.last_modifying", "claim.result.retain_last"]
+            }
+            Mutant::ReuseCredentials => &["claim.credentials.each_action"],
+            Mutant::SilentMissingDigest => &["core.runtime.contentDigest.missing_warns"],
+            Mutant::LeakValuesInMessages => &["core.definitions.writeOnly.no_leak"],
+            Mutant::RefuseAfterFailure => &["core.runtime.failure.uninstall_resolves"],
         }
     }
 }

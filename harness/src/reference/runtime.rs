@@ -233,6 +233,34 @@ impl Reference {
             ));
         }
 
+        if self.is(Mutant::RefuseAfterFailure)
+            && store
+                .list("results")
+                .last()
+                .and_then(|r| r.get("status"))
+                .and_then(Value::as_str)
+                == Some("failed")
+        {
+            return refuse("the last action on this installation failed");
+        }
+        let mut remembered: BTreeMap<String, String> = BTreeMap::new();
+        if self.is(Mutant::ReuseCredentials) {
+            remembered = std::fs::read(store.dir.join("credentials.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or_default();
+            remembered.extend(inv.credentials.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let _ = std::fs::create_dir_all(&store.dir);
+            let _ = std::fs::write(
+                store.dir.join("credentials.json"),
+                serde_json::to_vec(&remembered).expect("credentials serialize"),
+            );
+        }
+        let supplied_credentials = if self.is(Mutant::ReuseCredentials) {
+            &remembered
+        } else {
+            inv.credentials
+        };
         if self.is(Mutant::RefuseVersionChange) {
             let installed = last_claim
                 .as_ref()
@@ -278,10 +306,14 @@ impl Reference {
             let value = match inv.parameters.get(name) {
                 Some(v) => {
                     if !self.is(Mutant::NoParameterValidation) {
-                        if let Err(m) = validate_value(def, v) {
-                            return refuse(format!(
-                                "parameter `{name}`: value {v} does not match definition `{def_name}`: {m}"
-                            ));
+                        if let Err((keywords, detail)) = validate_value(def, v) {
+                            // Values can be secrets (`writeOnly`): name the
+                            // failing keywords, never the value.
+                            return refuse(if self.is(Mutant::LeakValuesInMessages) {
+                                format!("parameter `{name}`: value {v} does not match definition `{def_name}`: {detail}")
+                            } else {
+                                format!("parameter `{name}` does not match definition `{def_name}` (fails {keywords})")
+                            });
                         }
                     }
                     Some(v.clone())
@@ -346,7 +378,7 @@ impl Reference {
                 continue;
             }
             let required = c.get("required").and_then(Value::as_bool).unwrap_or(false);
-            let Some(value) = inv.credentials.get(name) else {
+            let Some(value) = supplied_credentials.get(name) else {
                 if required && (!stateless || self.is(Mutant::RequireCredentialsForStateless)) {
                     return refuse(format!(
                         "credential `{name}` is required and was not supplied"
@@ -418,7 +450,10 @@ impl Reference {
             DigestCheck::Verified => {}
             DigestCheck::NotVisible => {
                 if image.get("contentDigest").is_none() {
-                    warnings.push("warning: the invocation image has no contentDigest".to_string());
+                    if !self.is(Mutant::SilentMissingDigest) {
+                        warnings
+                            .push("warning: the invocation image has no contentDigest".to_string());
+                    }
                 } else {
                     warnings.push(
                         "warning: this driver cannot verify the image's contentDigest".to_string(),
@@ -455,12 +490,21 @@ impl Reference {
             "revision": revision,
             "custom": {},
         });
+        if self.is(Mutant::DropCustom) {
+            if let Some(b) = claim["bundle"].as_object_mut() {
+                b.remove("custom");
+            }
+        }
         if self.is(Mutant::StoreCredentialsInClaim) {
             claim["custom"] = json!({ "credentials": inv.credentials });
         }
         let claim_id = claim["id"].as_str().unwrap_or_default().to_string();
         let record = !stateless || self.is(Mutant::RecordStateless);
         if record {
+            if self.is(Mutant::ForgetPreviousClaims) {
+                let _ = std::fs::remove_dir_all(store.dir.join("claims"));
+                let _ = std::fs::remove_dir_all(store.dir.join("results"));
+            }
             if let Err(e) = store.save("claims", &claim_id, &claim) {
                 return response(Outcome::Failed, format!("cannot store the claim: {e}"));
             }
@@ -640,18 +684,30 @@ impl Reference {
 }
 
 /// Validates a supplied value against its definition (a JSON Schema).
-fn validate_value(definition: &Value, value: &Value) -> Result<(), String> {
-    let validator = jsonschema::draft7::new(definition)
-        .map_err(|e| format!("the definition is not a usable schema: {e}"))?;
-    let errors: Vec<String> = validator
-        .iter_errors(value)
-        .map(|e| e.to_string())
-        .collect();
+/// On failure returns the failing schema locations (safe to show) and the
+/// validator's messages (which quote the value).
+fn validate_value(definition: &Value, value: &Value) -> Result<(), (String, String)> {
+    let validator = jsonschema::draft7::new(definition).map_err(|e| {
+        (
+            "a definition that is not a usable schema".to_string(),
+            e.to_string(),
+        )
+    })?;
+    let errors: Vec<_> = validator.iter_errors(value).collect();
     if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors.join("; "))
+        return Ok(());
     }
+    let keywords = errors
+        .iter()
+        .map(|e| format!("`{}`", e.schema_path()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let detail = errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err((keywords, detail))
 }
 
 #[cfg(test)]
