@@ -115,6 +115,13 @@ fn check_case(path: &Path) -> datatest_stable::Result<()> {
         .build()
         .check(&case.document, &bytes);
     let actual: BTreeSet<&str> = report.findings.iter().map(|f| f.clause.as_str()).collect();
+    for c in &actual {
+        if !catalog.contains(c) {
+            return Err(
+                format!("the validator reported `{c}`, which is not in the catalog").into(),
+            );
+        }
+    }
     let expected: BTreeSet<&str> = case.expect.clauses.iter().map(String::as_str).collect();
     let listing = || {
         report
