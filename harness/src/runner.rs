@@ -347,6 +347,26 @@ fn run_case(
     vars.insert(PLACEHOLDER_INSTALLATION, installation.clone());
     vars.insert(PLACEHOLDER_IMAGE, OBSERVER_IMAGE.to_string());
     let case = instantiate(&lc.case, &vars);
+    let report = run_steps(adapter, lc, &case, bin, workdir);
+    // Clean up even after an error, so a real runtime keeps no leftovers.
+    let installations: BTreeSet<&String> = case.steps.iter().map(|s| &s.installation).collect();
+    for inst in installations {
+        let _ = adapter.cleanup(&InstallationRequest {
+            protocol: PROTOCOL.to_string(),
+            installation: inst.clone(),
+            workdir: workdir.to_path_buf(),
+        });
+    }
+    report
+}
+
+fn run_steps(
+    adapter: &mut dyn Adapter,
+    lc: &LoadedCase,
+    case: &Case,
+    bin: &Path,
+    workdir: &Path,
+) -> CaseReport {
     let mut bundle_bytes = serde_json::to_vec(&case.bundle).expect("a bundle serializes");
     let mut bundle_path = workdir.join("bundle.json");
     let mut report = CaseReport {
@@ -368,9 +388,7 @@ fn run_case(
         return error(report, format!("cannot write the bundle: {e}"));
     }
     let mut state = CaseState::default();
-    let mut installations = BTreeSet::new();
     for (i, step) in case.steps.iter().enumerate() {
-        installations.insert(step.installation.clone());
         if let Some(b) = &step.bundle {
             bundle_bytes = serde_json::to_vec(b).expect("a bundle serializes");
             bundle_path = workdir.join(format!("bundle-{i}.json"));
@@ -498,18 +516,11 @@ fn run_case(
             expectations,
         });
     }
-    for inst in installations {
-        let _ = adapter.cleanup(&InstallationRequest {
-            protocol: PROTOCOL.to_string(),
-            installation: inst,
-            workdir: workdir.to_path_buf(),
-        });
-    }
     report
 }
 
-/// What reached the image, for the report: environment with credential
-/// values masked, file paths with sizes, requested outputs, notes.
+/// What reached the image, for the report: environment and files (contents
+/// truncated, credential values masked), requested outputs, notes.
 fn observed_excerpt(o: &Observation, credentials: &BTreeMap<String, String>) -> Value {
     let secrets: Vec<&String> = credentials.values().filter(|v| !v.is_empty()).collect();
     let mask = |v: &str| {
@@ -524,10 +535,10 @@ fn observed_excerpt(o: &Observation, credentials: &BTreeMap<String, String>) -> 
         .iter()
         .map(|(k, v)| (k.clone(), mask(v)))
         .collect();
-    let files: BTreeMap<String, usize> = o
+    let files: BTreeMap<String, String> = o
         .files()
         .iter()
-        .map(|(k, v)| (k.clone(), v.len()))
+        .map(|(k, v)| (k.clone(), mask(v)))
         .collect();
     json!({
         "environment": env,

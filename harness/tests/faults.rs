@@ -225,3 +225,40 @@ fn a_missing_adapter_file_cannot_run() {
         text(&out)
     );
 }
+
+#[test]
+fn installations_are_cleaned_up_even_after_an_error() {
+    let d = tempfile::tempdir().unwrap();
+    let log = d.path().join("verbs.log");
+    let adapter = fake(
+        d.path(),
+        &format!("echo run >> '{}'; exit 3", log.display()),
+    );
+    // Record every cleanup call too.
+    let body = std::fs::read_to_string(&adapter).unwrap().replace(
+        "  cleanup) echo",
+        &format!("  cleanup) echo cleanup >> '{}'; echo", log.display()),
+    );
+    std::fs::write(&adapter, body).unwrap();
+    let report = d.path().join("r.json");
+    let out = run_in(
+        d.path(),
+        &[
+            "run",
+            "--runtime",
+            adapter.to_str().unwrap(),
+            "--case",
+            "env.lifecycle",
+            "--out",
+            report.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let verbs = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        verbs.lines().collect::<Vec<_>>(),
+        ["run", "cleanup"],
+        "{verbs}"
+    );
+}
