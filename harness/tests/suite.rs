@@ -272,3 +272,35 @@ fn expected_failures_turn_fail_into_xfail_and_pass_into_unexpected_pass() {
         text(&out)
     );
 }
+
+#[test]
+fn cases_dir_runs_another_directory_and_schema_prints_the_formats() {
+    let d = tempfile::tempdir().unwrap();
+    let src =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases/runtime/outputs.json");
+    std::fs::copy(&src, d.path().join("only.json")).unwrap();
+    let p = d.path().join("o.json");
+    let out = run_in(
+        d.path(),
+        &[
+            "run",
+            "--cases-dir",
+            d.path().to_str().unwrap(),
+            "--out",
+            p.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let r = read_report(&p);
+    assert!(!r.cases.is_empty());
+    assert!(r.cases.iter().all(|c| c.family == "outputs"));
+    for (which, expected) in [
+        ("report", cnab_harness::report::REPORT_SCHEMA),
+        ("case", cnab_harness::case::CASE_SCHEMA),
+    ] {
+        let out = run(&["schema", which]);
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    }
+}
