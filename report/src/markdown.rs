@@ -182,7 +182,7 @@ fn failure_block(case: &Case) -> String {
     let evidence = truncate(case.evidence().trim_end(), EVIDENCE_MAX);
     let fence = "`".repeat(longest_backtick_run(&evidence).max(2) + 1);
     format!(
-        "<details><summary><b>{}</b> <code>{}</code>: {}</summary>\n\n{}\n\nClauses: {}\n\n{fence}text\n{evidence}\n{fence}\n\n</details>\n",
+        "<details><summary><b>{}</b> <code>{}</code>: {}</summary>\n\n{}\n\nClauses: {}\n\n{fence}text\n{evidence}\n{fence}\n\n</details>\n\n",
         case.verdict.as_str(),
         escape_html(&case.id),
         escape_html(&truncate(&case.headline(), 300)),

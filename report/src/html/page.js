@@ -21,9 +21,9 @@
         row.hidden = !show;
         if (show) { visible++; }
       }
-      parts.push("showing " + visible + " of " + rows.length + " " + table.getAttribute("data-noun"));
+      parts.push(visible + " of " + rows.length + " " + table.getAttribute("data-noun"));
     });
-    shown.textContent = parts.join(", ");
+    shown.textContent = "showing " + parts.join(", ");
   }
 
   function openFailures(open) {

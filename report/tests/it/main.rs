@@ -1,0 +1,12 @@
+//! Integration tests of cnab-report, one module per topic.
+
+mod badge;
+mod browser;
+mod diff;
+mod html;
+mod junit;
+mod markdown;
+mod merge;
+mod sample;
+mod schema;
+mod xfail;
