@@ -637,7 +637,30 @@ fn check_case(case: &Case) -> Vec<String> {
     if case.clauses().is_empty() {
         out.push("checks no clause".to_string());
     }
+    let mut bundle = &case.bundle;
     for (i, s) in case.steps.iter().enumerate() {
+        if let Some(b) = &s.bundle {
+            bundle = b;
+        }
+        // Output names must be declared, or the case tests a typo.
+        let declared = |name: &str| bundle.pointer(&format!("/outputs/{name}")).is_some();
+        let mut names: Vec<&String> = s.image.outputs.keys().collect();
+        for e in &s.expect {
+            if let Expectation::Output { name, .. }
+            | Expectation::OutputAbsent { name, .. }
+            | Expectation::OutputRequested { name, .. } = e
+            {
+                names.push(name);
+            }
+        }
+        for name in names {
+            if name.contains('/') || name.contains('~') || !declared(name) {
+                out.push(format!(
+                    "step {}: output `{name}` is not declared in the bundle",
+                    i + 1
+                ));
+            }
+        }
         if s.expect.is_empty() {
             out.push(format!("step {} has no expectations", i + 1));
         }

@@ -93,3 +93,15 @@ fn cases_check_rejects_unknown_capabilities_and_bad_shapes() {
     let err = broken("{not json");
     assert!(err.contains("not JSON"), "{err}");
 }
+
+#[test]
+fn cases_check_rejects_an_undeclared_output() {
+    let c = GOOD_CASE
+        .replace("CLAUSE", "core.runtime.exec.run_tool")
+        .replace(
+            r#""action": "install","#,
+            r#""action": "install", "image": {"outputs": {"hostnmae": "x"}},"#,
+        );
+    let err = broken(&file_with(&[c]));
+    assert!(err.contains("output `hostnmae` is not declared"), "{err}");
+}
