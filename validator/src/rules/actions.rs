@@ -60,9 +60,10 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
     }
 }
 
-/// Reports a name that is not a dotted name: a name without any dot breaks
-/// the should-level `use_clause`; a name with dots whose components break the
-/// shape of 101 § Dotted Names breaks `core.names.dotted.shape`.
+/// Reports a name that is not a dotted name under the should-level
+/// `use_clause`. 101 § Dotted Names defines the shape (components of letters
+/// and `-`, at least one dot); a name that breaks the shape is simply not a
+/// dotted name, so it breaks the SHOULD that asked for one, not a MUST.
 pub(super) fn dotted_name(
     name: &str,
     pointer: &str,
@@ -81,7 +82,7 @@ pub(super) fn dotted_name(
             ),
         ),
         Err(e) => out.push(
-            "core.names.dotted.shape",
+            use_clause,
             pointer,
             format!(
                 "{what} {} is not a well-formed dotted name: it {}",

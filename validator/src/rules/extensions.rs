@@ -62,20 +62,7 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
             out,
         );
         if name == DEPENDENCIES {
-            let dir = b.version.schema_dir();
-            for (at, msg) in schema_errors(&dir, "dependencies.schema.json", value) {
-                let clause = if at.starts_with("/requires") {
-                    "deps.requires.shape"
-                } else {
-                    "deps.key.reserved"
-                };
-                out.push(
-                    clause,
-                    &format!("{base}{at}"),
-                    format!("{DEPENDENCIES} does not follow the dependencies schema: {msg}"),
-                );
-            }
-            check_requires(value, &base, out);
+            check_dependencies_in_bundle(value, &b.version.schema_dir(), &base, out);
         } else if name == PARAMETER_SOURCES {
             let dir = b.version.schema_dir();
             let errors = schema_errors(&dir, "parameter-sources.schema.json", value);
@@ -96,10 +83,58 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
     }
 }
 
+/// Checks a bundle's `io.cnab.dependencies` value against the dependencies
+/// schema of its version, except for `sequence`: 500 § sequence defines it,
+/// but the schema leaves it out of `properties` and closes the object, so the
+/// schema would reject the very field the text asks for (CLAUSES.md, schema
+/// defect 3). `sequence` is checked here as the schema's own `sequence`
+/// definition describes it: an array of dependency names.
+fn check_dependencies_in_bundle(value: &Value, dir: &str, base: &str, out: &mut Sink) {
+    let mut without_sequence = value.clone();
+    let sequence = without_sequence
+        .as_object_mut()
+        .and_then(|m| m.remove("sequence"));
+    for (at, msg) in schema_errors(dir, "dependencies.schema.json", &without_sequence) {
+        let clause = if at.starts_with("/requires") {
+            "deps.requires.shape"
+        } else {
+            "deps.key.reserved"
+        };
+        out.push(
+            clause,
+            &format!("{base}{at}"),
+            format!("{DEPENDENCIES} does not follow the dependencies schema: {msg}"),
+        );
+    }
+    if sequence.is_some() {
+        check_sequence(value, base, out);
+    }
+    check_requires(value, base, out);
+}
+
 /// Rules for a standalone `io.cnab.dependencies` value (its schema is the
 /// pipeline's job).
 pub(super) fn check_dependencies_value(doc: &Value, out: &mut Sink) {
+    check_sequence(doc, "", out);
     check_requires(doc, "", out);
+}
+
+/// `sequence` (500 § sequence) is an array of dependency names; the schema
+/// cannot say so because it leaves the field out of `properties`.
+fn check_sequence(deps: &Value, base: &str, out: &mut Sink) {
+    let Some(seq) = deps.get("sequence") else {
+        return;
+    };
+    let names = seq
+        .as_array()
+        .is_some_and(|a| a.iter().all(Value::is_string));
+    if !names {
+        out.push(
+            "deps.key.reserved",
+            &format!("{base}/sequence"),
+            format!("{DEPENDENCIES} has a `sequence` that is not an array of dependency names"),
+        );
+    }
 }
 
 /// Rules for a standalone `io.cnab.parameter-sources` value, judged against

@@ -115,7 +115,6 @@ pub fn implemented_clauses() -> &'static [&'static str] {
         // Actions.
         "core.actions.builtin_not_declared",
         "core.actions.name.dotted",
-        "core.names.dotted.shape",
         "core.actions.title.disambiguate",
         "core.actions.title",
         // Extensions.
