@@ -345,9 +345,7 @@ impl Adapter for ReferenceAdapter {
             credentials: &req.credentials,
             state_dir: &state,
         };
-        let resp = Reference::mutated(self.mutant).run(&inv, &driver);
-        self.stderr = resp.message.clone();
-        Ok(resp)
+        Ok(Reference::mutated(self.mutant).run(&inv, &driver))
     }
 
     fn claims(&mut self, req: &InstallationRequest) -> Result<ClaimsResponse, AdapterError> {

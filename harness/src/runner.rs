@@ -824,10 +824,9 @@ fn evaluate(e: &Expectation, ctx: &StepContext<'_>, state: &CaseState) -> (bool,
                 docs.extend(s.claims.iter());
                 docs.extend(s.results.iter());
             }
-            let found = docs
-                .iter()
-                .filter(|d| d.to_string().contains(text.as_str()))
-                .count();
+            // The same document can come from the response and the store.
+            let docs: BTreeSet<String> = docs.iter().map(|d| d.to_string()).collect();
+            let found = docs.iter().filter(|d| d.contains(text.as_str())).count();
             (
                 found == 0,
                 format!("found in {found} of {} claim document(s)", docs.len()),
