@@ -105,3 +105,51 @@ fn cases_check_rejects_an_undeclared_output() {
     let err = broken(&file_with(&[c]));
     assert!(err.contains("output `hostnmae` is not declared"), "{err}");
 }
+
+/// Cases whose bundles break a static rule on purpose, with the clause they
+/// break: the runtime's handling of exactly that is what they test.
+const DELIBERATELY_INVALID: &[(&str, &str)] = &[(
+    // 103: a runtime that receives a relative path treats it as rooted.
+    "params.relative-path",
+    "core.parameters.path.absolute",
+)];
+
+#[test]
+fn case_bundles_are_valid_bundles_unless_deliberately_not() {
+    use cnab_validator::{CanonicalMode, ValidatorBuilder};
+    let validator = ValidatorBuilder::new()
+        .canonical(CanonicalMode::Off)
+        .build();
+    let mut vars = std::collections::BTreeMap::new();
+    vars.insert(
+        cnab_harness::case::PLACEHOLDER_INSTALLATION,
+        "inst".to_string(),
+    );
+    vars.insert(
+        cnab_harness::case::PLACEHOLDER_IMAGE,
+        cnab_harness::runner::OBSERVER_IMAGE.to_string(),
+    );
+    let mut problems = Vec::new();
+    for lc in cnab_harness::case::load_embedded().unwrap() {
+        let case = cnab_harness::case::instantiate(&lc.case, &vars);
+        let bundles = std::iter::once(&case.bundle)
+            .chain(case.steps.iter().filter_map(|s| s.bundle.as_ref()));
+        for b in bundles {
+            let bytes = serde_json::to_vec(b).unwrap();
+            let report = validator.check(&case.id, &bytes);
+            for f in report
+                .findings
+                .iter()
+                .filter(|f| f.level == cnab_model::Level::Must)
+            {
+                if !DELIBERATELY_INVALID.contains(&(case.id.as_str(), f.clause.as_str())) {
+                    problems.push(format!(
+                        "{}: {} {} at {}",
+                        case.id, f.clause, f.message, f.pointer
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
