@@ -304,3 +304,28 @@ fn cases_dir_runs_another_directory_and_schema_prints_the_formats() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
     }
 }
+
+#[test]
+fn reports_are_readable_by_the_renderers() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("r.json");
+    let out = run_in(
+        d.path(),
+        &[
+            "run",
+            "--mutant",
+            "drop-defaults",
+            "--case",
+            "params.",
+            "--out",
+            p.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let text = std::fs::read_to_string(&p).unwrap();
+    let report = cnab_report::Report::from_json(&text).expect("cnab-report reads the report");
+    let junit = cnab_report::render(&[report], cnab_report::Format::Junit).unwrap();
+    assert!(junit.contains("params.default-used"), "{junit}");
+    assert!(junit.contains("<failure"), "{junit}");
+}
