@@ -7,7 +7,8 @@
 //! is the verdict and whose body is the evidence, so every failure is one
 //! click away. The script adds filters (failures only, clause family, text
 //! search, also read from the `failures=1`, `family=` and `q=` query
-//! parameters); without it every row stays visible.
+//! parameters, and `open=failures` opens every failing cell); without it
+//! every row stays visible.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

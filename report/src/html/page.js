@@ -44,5 +44,6 @@
   if (params.get("family")) { family.value = params.get("family"); }
   if (params.get("q")) { search.value = params.get("q"); }
   apply();
+  if (params.get("open") === "failures") { openFailures(true); }
   document.body.setAttribute("data-ready", "1");
 })();

@@ -129,7 +129,7 @@ fn the_filters_hide_rows() {
     };
     let bad_clauses = b.clauses.iter().filter(|c| c.verdict.is_bad()).count();
     let bad_cases = b.cases.iter().filter(|c| c.verdict.is_bad()).count();
-    let dom = dump_dom(&p, "?failures=1");
+    let dom = dump_dom(&p, "?failures=1&open=failures");
     let text = format!(
         "showing {bad_clauses} of {} clauses, {bad_cases} of {} cases",
         b.clauses.len(),
@@ -137,6 +137,10 @@ fn the_filters_hide_rows() {
     );
     assert!(dom.contains(&text), "expected {text:?}");
     assert!(dom.matches(" hidden=\"\"").count() > 0);
+    // Every failing cell, and only those, was opened.
+    let bad_cells = dom.matches("data-bad=\"1\"><details").count();
+    assert!(bad_cells > 0);
+    assert_eq!(dom.matches("<details open=\"\">").count(), bad_cells);
 
     let n = b.clauses.len();
     let dom = dump_dom(&p, "?family=core.credentials");

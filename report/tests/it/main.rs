@@ -7,6 +7,7 @@ mod html;
 mod junit;
 mod markdown;
 mod merge;
+mod props;
 mod sample;
 mod schema;
 mod xfail;
