@@ -1,5 +1,6 @@
 //! Integration tests of cnab-report, one module per topic.
 
+mod api;
 mod badge;
 mod browser;
 mod diff;
