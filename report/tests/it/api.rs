@@ -42,3 +42,18 @@ fn a_runtime_without_info_is_labelled_by_its_adapter() {
     let html = render(&[r], Format::Html).unwrap();
     assert!(html.contains("info failed: adapter printed garbage"));
 }
+
+#[test]
+fn an_empty_run_still_renders() {
+    let r = sample::empty("x", "1");
+    let md = render(std::slice::from_ref(&r), Format::Markdown).unwrap();
+    assert!(
+        md.contains("| x 1 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0/0 |"),
+        "{md}"
+    );
+    assert!(md.contains("No case ran."));
+    let html = render(std::slice::from_ref(&r), Format::Html).unwrap();
+    assert_eq!(html.matches("<tr id=").count(), 0);
+    let xml = render(&[r], Format::Junit).unwrap();
+    assert!(xml.contains("tests=\"0\""));
+}
