@@ -12,7 +12,7 @@ use cnab_harness::case::{self, LoadedCase};
 use cnab_harness::coverage;
 use cnab_harness::reference::Mutant;
 use cnab_harness::report::REPORT_SCHEMA;
-use cnab_harness::runner::{run_suite, RunError, RunOptions};
+use cnab_harness::runner::{run_suite, Partition, RunError, RunOptions};
 use cnab_harness::selftest::run_selftest;
 use cnab_model::{catalog::render_table, Catalog, CheckKind, Level};
 
@@ -82,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         adapter: AdapterCommand,
     },
+    /// Render, compare or merge run reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Print a JSON Schema: `report` or `case`.
     Schema {
         /// Which schema.
@@ -95,6 +100,89 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Render reports: junit, markdown, html (several runtimes side by side)
+    /// or badge (one report).
+    Render {
+        /// The format.
+        #[arg(long)]
+        format: cnab_report::Format,
+        /// The JSON reports.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+    },
+    /// Compare two reports; exits 1 when a case got worse.
+    Diff {
+        /// The older report.
+        old: PathBuf,
+        /// The newer report.
+        new: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Merge the reports of the shards of one run.
+    Merge {
+        /// The shard reports.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Where to write the merged report (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn read_reports(paths: &[PathBuf]) -> Result<Vec<cnab_report::Report>> {
+    paths
+        .iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            cnab_report::Report::from_json(&text).with_context(|| format!("in {}", p.display()))
+        })
+        .collect()
+}
+
+fn report_command(command: ReportCommand) -> Result<ExitCode> {
+    match command {
+        ReportCommand::Render { format, reports } => {
+            let reports = read_reports(&reports)?;
+            write_stdout(&cnab_report::render(&reports, format)?)?;
+            Ok(ExitCode::from(EXIT_OK))
+        }
+        ReportCommand::Diff { old, new, format } => {
+            let r = read_reports(&[old, new])?;
+            let d = cnab_report::diff(&r[0], &r[1]);
+            match format {
+                Format::Human => write_stdout(&format!("{d}\n"))?,
+                Format::Json => write_stdout(&format!("{}\n", serde_json::to_string_pretty(&d)?))?,
+            }
+            Ok(ExitCode::from(if d.regressions().next().is_some() {
+                EXIT_FAILURES
+            } else {
+                EXIT_OK
+            }))
+        }
+        ReportCommand::Merge { reports, out } => {
+            let merged = cnab_report::merge(&read_reports(&reports)?)?;
+            let mut text = serde_json::to_string_pretty(&merged)?;
+            text.push('\n');
+            match out {
+                Some(p) => {
+                    let report: cnab_harness::report::Report = serde_json::from_str(&text)
+                        .context("the merged report does not read back")?;
+                    report
+                        .write(&p)
+                        .with_context(|| format!("cannot write {}", p.display()))?;
+                }
+                None => write_stdout(&text)?,
+            }
+            Ok(ExitCode::from(EXIT_OK))
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -159,10 +247,14 @@ struct RunArgs {
     /// Read case files from this directory instead of the embedded ones.
     #[arg(long)]
     cases_dir: Option<PathBuf>,
-    /// A file listing cases expected to fail (one case ID per line, then an
-    /// optional reason; `#` comments).
+    /// The runtime's expected-failures file (TOML or JSON, see
+    /// docs/reports.md): listed failures become xfail, listed passes
+    /// unexpected-pass.
     #[arg(long)]
     expected_failures: Option<PathBuf>,
+    /// Run one shard of the cases: `hash:K/N`.
+    #[arg(long)]
+    partition: Option<Partition>,
     /// Print the report JSON on stdout instead of the summary.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -299,6 +391,7 @@ pub fn main() -> Result<ExitCode> {
             write_stdout(&format!("{reply}\n"))?;
             Ok(ExitCode::from(EXIT_OK))
         }
+        Command::Report { command } => report_command(command),
         Command::Schema { which } => {
             write_stdout(match which {
                 SchemaKind::Report => REPORT_SCHEMA,
@@ -313,6 +406,24 @@ pub fn main() -> Result<ExitCode> {
     }
 }
 
+/// Applies an expected-failures list through the renderers' library, so
+/// there is one reading of that file. Entries for cases outside this run
+/// (filters, shards) are left out.
+fn with_expected_failures(
+    report: cnab_harness::report::Report,
+    expected: &cnab_report::ExpectedFailures,
+) -> Result<cnab_harness::report::Report> {
+    let mut relevant = expected.clone();
+    relevant.expected.retain(|e| {
+        report.cases.iter().any(|c| c.id == e.id) || Catalog::embedded().contains(&e.id)
+    });
+    let theirs = cnab_report::Report::from_json(&report.to_json())
+        .context("the run report does not read back")?;
+    let applied = cnab_report::apply_expected_failures(&theirs, &relevant, Catalog::embedded())?;
+    serde_json::from_value(serde_json::to_value(&applied)?)
+        .context("the report with expected failures does not read back")
+}
+
 fn run(args: RunArgs) -> Result<ExitCode> {
     let cases = load_cases(args.cases_dir.as_ref())?;
     if args.timeout == 0 {
@@ -324,11 +435,32 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     opts.timeout = timeout;
     opts.case_filters = args.cases;
     opts.clause_filters = args.clauses;
-    if let Some(p) = &args.expected_failures {
-        let text = std::fs::read_to_string(p)
-            .with_context(|| format!("cannot read expected failures {}", p.display()))?;
-        opts.expected_failures = cnab_harness::runner::parse_expected_failures(&text);
-    }
+    opts.partition = args.partition;
+    let expected = match &args.expected_failures {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read expected failures {}", p.display()))?;
+            let parsed = cnab_report::ExpectedFailures::from_toml_or_json(&text)
+                .with_context(|| format!("in {}", p.display()))?;
+            // A typo must not hide a failure: every ID names a case or a clause.
+            let catalog = Catalog::embedded();
+            let unknown: Vec<&str> = parsed
+                .expected
+                .iter()
+                .map(|e| e.id.as_str())
+                .filter(|id| !catalog.contains(id) && !cases.iter().any(|c| c.case.id == *id))
+                .collect();
+            if !unknown.is_empty() {
+                bail!(
+                    "{}: expected failures name unknown IDs (neither a case nor a clause): {}",
+                    p.display(),
+                    unknown.join(", ")
+                );
+            }
+            Some(parsed)
+        }
+    };
     let mut adapter: Box<dyn Adapter> = if args.runtime == "reference" {
         Box::new(ReferenceAdapter::new(args.mutant, timeout))
     } else {
@@ -342,7 +474,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         Box::new(ProcessAdapter::new(path, args.runtime_args, timeout))
     };
     let report = match run_suite(adapter.as_mut(), &cases, &opts) {
-        Ok(r) => r,
+        Ok(r) => match &expected {
+            None => r,
+            Some(x) => with_expected_failures(r, x)?,
+        },
         Err(RunError::NothingSelected) => {
             eprintln!("cnab-conformance: no case matches the filters");
             return Ok(ExitCode::from(EXIT_CANNOT_RUN));

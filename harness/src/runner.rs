@@ -47,9 +47,46 @@ pub struct RunOptions {
     pub clause_filters: Vec<String>,
     /// Print progress on stderr.
     pub progress: bool,
-    /// Cases expected to fail (case ID to reason): a failure becomes `xfail`,
-    /// a pass becomes `unexpected-pass`.
-    pub expected_failures: BTreeMap<String, String>,
+    /// Run only the cases of this shard.
+    pub partition: Option<Partition>,
+}
+
+/// A shard of the cases: `hash:K/N` keeps the cases whose ID hashes to
+/// shard K of N, so a case stays on its shard as the list grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// The shard, from 1.
+    pub shard: u64,
+    /// The number of shards.
+    pub count: u64,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("invalid partition `{s}` (expected hash:K/N with 1 <= K <= N)");
+        let rest = s.strip_prefix("hash:").ok_or_else(bad)?;
+        let (k, n) = rest.split_once('/').ok_or_else(bad)?;
+        let shard: u64 = k.parse().map_err(|_| bad())?;
+        let count: u64 = n.parse().map_err(|_| bad())?;
+        if shard == 0 || count == 0 || shard > count {
+            return Err(bad());
+        }
+        Ok(Partition { shard, count })
+    }
+}
+
+impl Partition {
+    /// Whether the case with this ID belongs to the shard (FNV-1a of the ID).
+    pub fn contains(&self, id: &str) -> bool {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in id.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h % self.count == self.shard - 1
+    }
 }
 
 impl RunOptions {
@@ -61,7 +98,7 @@ impl RunOptions {
             case_filters: Vec::new(),
             clause_filters: Vec::new(),
             progress: std::io::stderr().is_terminal(),
-            expected_failures: BTreeMap::new(),
+            partition: None,
         }
     }
 }
@@ -75,22 +112,6 @@ pub enum RunError {
     /// The filters select no case.
     #[error("no case matches the filters")]
     NothingSelected,
-    /// The expected-failures list names a case that does not exist.
-    #[error("expected failures name unknown case(s): {0}")]
-    UnknownExpectedFailure(String),
-}
-
-/// Parses an expected-failures list: one case ID per line, optionally
-/// followed by whitespace and a reason; `#` starts a comment.
-pub fn parse_expected_failures(text: &str) -> BTreeMap<String, String> {
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(|l| match l.split_once(char::is_whitespace) {
-            Some((id, reason)) => (id.to_string(), reason.trim().to_string()),
-            None => (l.to_string(), String::new()),
-        })
-        .collect()
 }
 
 /// Whether a case passes the ID and clause filters.
@@ -102,7 +123,8 @@ pub fn selected(case: &Case, opts: &RunOptions) -> bool {
             .any(|f| case.id.starts_with(f.as_str()));
     let by_clause = opts.clause_filters.is_empty()
         || opts.clause_filters.iter().any(|f| case.matches_clause(f));
-    by_id && by_clause
+    let by_shard = opts.partition.is_none_or(|p| p.contains(&case.id));
+    by_id && by_clause && by_shard
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -125,15 +147,7 @@ pub fn run_suite(
     if chosen.is_empty() {
         return Err(RunError::NothingSelected);
     }
-    let unknown: Vec<&str> = opts
-        .expected_failures
-        .keys()
-        .filter(|id| !cases.iter().any(|c| &c.case.id == *id))
-        .map(String::as_str)
-        .collect();
-    if !unknown.is_empty() {
-        return Err(RunError::UnknownExpectedFailure(unknown.join(", ")));
-    }
+
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let scratch = tempfile::Builder::new()
         .prefix("cnab-conformance-")
@@ -193,24 +207,7 @@ pub fn run_suite(
             Some(info) => run_case(adapter, lc, info, &bin, &workdir),
         };
         report.duration_ms = t0.elapsed().as_millis() as u64;
-        if let Some(why) = opts.expected_failures.get(&report.id) {
-            match report.verdict {
-                Verdict::Fail => {
-                    report.verdict = Verdict::Xfail;
-                    report.reason = Some(if why.is_empty() {
-                        "listed as an expected failure".to_string()
-                    } else {
-                        format!("listed as an expected failure: {why}")
-                    });
-                }
-                Verdict::Pass => {
-                    report.verdict = Verdict::UnexpectedPass;
-                    report.reason =
-                        Some("listed as an expected failure, but every expectation held".into());
-                }
-                _ => {}
-            }
-        }
+
         if opts.progress {
             eprintln!(
                 "[{}/{}] {:<15} {}",

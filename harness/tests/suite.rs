@@ -218,10 +218,10 @@ fn clauses_lists_the_catalog() {
 #[test]
 fn expected_failures_turn_fail_into_xfail_and_pass_into_unexpected_pass() {
     let d = tempfile::tempdir().unwrap();
-    let list = d.path().join("xfail.txt");
+    let list = d.path().join("xfail.toml");
     std::fs::write(
         &list,
-        "# known gaps\nparams.default-used  defaults are dropped (issue 12)\n",
+        "[[expected]]\nid = \"params.default-used\"\nreason = \"defaults are dropped (issue 12)\"\n\n[[expected]]\nid = \"outputs.collected\"\nreason = \"not in this run: ignored\"\n",
     )
     .unwrap();
     let p = d.path().join("x.json");
@@ -249,7 +249,11 @@ fn expected_failures_turn_fail_into_xfail_and_pass_into_unexpected_pass() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let r = read_report(&p);
     assert_eq!(r.cases[0].verdict, Verdict::Xfail);
-    assert!(r.cases[0].reason.as_deref().unwrap().contains("issue 12"));
+    assert!(
+        r.cases[0].reason.as_deref().unwrap().contains("issue 12"),
+        "{:?}",
+        r.cases[0].reason
+    );
     assert!(r.clauses.iter().any(|c| c.verdict == Verdict::Xfail));
     let a = args(None);
     let out = run_in(
@@ -259,7 +263,11 @@ fn expected_failures_turn_fail_into_xfail_and_pass_into_unexpected_pass() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(read_report(&p).cases[0].verdict, Verdict::UnexpectedPass);
-    std::fs::write(&list, "no.such.case\n").unwrap();
+    std::fs::write(
+        &list,
+        "[[expected]]\nid = \"no.such.case\"\nreason = \"typo\"\n",
+    )
+    .unwrap();
     let out = run_in(
         d.path(),
         &a.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -271,6 +279,115 @@ fn expected_failures_turn_fail_into_xfail_and_pass_into_unexpected_pass() {
         "{}",
         text(&out)
     );
+}
+
+#[test]
+fn shards_partition_the_cases_and_merge_back() {
+    let d = tempfile::tempdir().unwrap();
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let p = d.path().join(format!("s{k}.json"));
+        let part = format!("hash:{k}/3");
+        let out = run_in(
+            d.path(),
+            &["run", "--partition", &part, "--out", p.to_str().unwrap()],
+            b"",
+        );
+        // A shard may be empty; that run cannot happen (exit 2).
+        if out.status.code() == Some(2) {
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        shards.push(p);
+    }
+    let ids: Vec<String> = shards
+        .iter()
+        .flat_map(|p| read_report(p).cases.into_iter().map(|c| c.id))
+        .collect();
+    let all = cnab_harness::case::load_embedded().unwrap();
+    assert_eq!(ids.len(), all.len(), "every case runs in exactly one shard");
+    let merged = d.path().join("merged.json");
+    let mut args = vec!["report", "merge"];
+    let names: Vec<String> = shards.iter().map(|p| p.display().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    let out = run_in(d.path(), &args, b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(read_report(&merged).cases.len(), all.len());
+    let out = run(&["run", "--partition", "hash:4/3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
+fn report_render_and_diff() {
+    let d = tempfile::tempdir().unwrap();
+    let good = d.path().join("good.json");
+    let bad = d.path().join("bad.json");
+    run_in(
+        d.path(),
+        &["run", "--case", "params.", "--out", good.to_str().unwrap()],
+        b"",
+    );
+    run_in(
+        d.path(),
+        &[
+            "run",
+            "--case",
+            "params.",
+            "--mutant",
+            "drop-defaults",
+            "--out",
+            bad.to_str().unwrap(),
+        ],
+        b"",
+    );
+    for (format, needle) in [
+        ("junit", "<testsuites"),
+        ("markdown", "params.default-used"),
+        ("html", "<html"),
+        ("badge", "schemaVersion"),
+    ] {
+        let out = run(&[
+            "report",
+            "render",
+            "--format",
+            format,
+            bad.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(needle),
+            "{format}: {}",
+            text(&out)
+        );
+    }
+    let out = run(&[
+        "report",
+        "diff",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("params.default-used"),
+        "{}",
+        text(&out)
+    );
+    let out = run(&[
+        "report",
+        "diff",
+        bad.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = run(&[
+        "report",
+        "render",
+        "--format",
+        "pdf",
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
 }
 
 #[test]
