@@ -87,6 +87,8 @@ pub enum Mutant {
     LeakValuesInMessages,
     /// Every action is refused once an action failed.
     RefuseAfterFailure,
+    /// Bundles that declare custom actions are refused.
+    RejectCustomActionBundles,
 }
 
 impl Mutant {
@@ -131,6 +133,7 @@ impl Mutant {
         Mutant::SilentMissingDigest,
         Mutant::LeakValuesInMessages,
         Mutant::RefuseAfterFailure,
+        Mutant::RejectCustomActionBundles,
     ];
 
     /// The stable kebab-case name.
@@ -175,6 +178,7 @@ impl Mutant {
             Mutant::SilentMissingDigest => "silent-missing-digest",
             Mutant::LeakValuesInMessages => "leak-values-in-messages",
             Mutant::RefuseAfterFailure => "refuse-after-failure",
+            Mutant::RejectCustomActionBundles => "reject-custom-action-bundles",
         }
     }
 
@@ -239,6 +243,7 @@ impl Mutant {
             Mutant::SilentMissingDigest => &["core.runtime.contentDigest.missing_warns"],
             Mutant::LeakValuesInMessages => &["core.definitions.writeOnly.no_leak"],
             Mutant::RefuseAfterFailure => &["core.runtime.failure.uninstall_resolves"],
+            Mutant::RejectCustomActionBundles => &["core.actions.unsupported_tolerated"],
         }
     }
 }

@@ -214,6 +214,9 @@ impl Reference {
                 inv.action
             ));
         }
+        if self.is(Mutant::RejectCustomActionBundles) && !actions.is_empty() {
+            return refuse("custom actions are not supported");
+        }
         let flag = |k: &str| {
             declared
                 .and_then(|a| a.get(k))
