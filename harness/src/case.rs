@@ -230,6 +230,13 @@ pub enum Expectation {
         /// The change.
         is: RevisionChange,
     },
+    /// A variable holds the revision of the previous step that ran the image.
+    EnvPreviousRevision {
+        /// Clauses this checks.
+        clauses: Vec<String>,
+        /// The variable (`CNAB_LAST_REVISION`).
+        name: String,
+    },
     /// `CNAB_REVISION` is a ULID.
     RevisionIsUlid {
         /// Clauses this checks.
@@ -317,6 +324,7 @@ impl Expectation {
             | Expectation::OutputAbsent { clauses, .. }
             | Expectation::Revision { clauses, .. }
             | Expectation::RevisionIsUlid { clauses }
+            | Expectation::EnvPreviousRevision { clauses, .. }
             | Expectation::ClaimsStored { clauses, .. }
             | Expectation::ClaimValid { clauses }
             | Expectation::ClaimField { clauses, .. }
@@ -382,6 +390,9 @@ impl Expectation {
                 RevisionChange::Same => "CNAB_REVISION is the previous revision".to_string(),
             },
             Expectation::RevisionIsUlid { .. } => "CNAB_REVISION is a ULID".to_string(),
+            Expectation::EnvPreviousRevision { name, .. } => {
+                format!("env {name} is the previous revision")
+            }
             Expectation::ClaimsStored { count, .. } => {
                 format!("{count} claim(s) stored for the installation")
             }
@@ -623,8 +634,22 @@ fn check_case(case: &Case) -> Vec<String> {
     if !is_case_id(&case.id) {
         out.push("id must be dotted lowercase segments of [a-z0-9_-]".to_string());
     }
-    if case.spec.parse::<cnab_model::SpecVersion>().is_err() {
-        out.push(format!("unknown spec version `{}`", case.spec));
+    match case.spec.parse::<cnab_model::SpecVersion>() {
+        Err(_) => out.push(format!("unknown spec version `{}`", case.spec)),
+        Ok(v) => {
+            let want = format!("v{}", v.number());
+            let bundles = std::iter::once(&case.bundle)
+                .chain(case.steps.iter().filter_map(|s| s.bundle.as_ref()));
+            for b in bundles {
+                let got = b.get("schemaVersion").and_then(Value::as_str).unwrap_or("");
+                if got != want {
+                    out.push(format!(
+                        "bundle schemaVersion `{got}` does not match the case's spec `{}`",
+                        case.spec
+                    ));
+                }
+            }
+        }
     }
     for r in &case.requires {
         if !is_known_capability(r) {

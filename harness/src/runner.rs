@@ -720,6 +720,17 @@ fn evaluate(e: &Expectation, ctx: &StepContext<'_>, state: &CaseState) -> (bool,
                 ),
             },
         },
+        Expectation::EnvPreviousRevision { name, .. } => match obs {
+            None => (false, NOT_RUN.into()),
+            Some(_) => (
+                env.get(name).is_some() && env.get(name) == state.revisions.last(),
+                format!(
+                    "{}; previous revision: {}",
+                    show(env.get(name)),
+                    show(state.revisions.last())
+                ),
+            ),
+        },
         Expectation::RevisionIsUlid { .. } => match env.get("CNAB_REVISION") {
             None => (false, "CNAB_REVISION is not set".into()),
             Some(r) => (is_ulid(r), format!("{r:?}")),

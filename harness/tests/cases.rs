@@ -153,3 +153,12 @@ fn case_bundles_are_valid_bundles_unless_deliberately_not() {
     }
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+#[test]
+fn cases_check_rejects_a_bundle_of_another_spec_version() {
+    let c = GOOD_CASE
+        .replace("CLAUSE", "core.runtime.exec.run_tool")
+        .replace("cnab-core-1.2.0", "cnab-core-1.1.0");
+    let err = broken(&file_with(&[c]));
+    assert!(err.contains("does not match the case's spec"), "{err}");
+}

@@ -89,6 +89,8 @@ pub enum Mutant {
     RefuseAfterFailure,
     /// Bundles that declare custom actions are refused.
     RejectCustomActionBundles,
+    /// `CNAB_LAST_REVISION` carries the new revision instead of the previous one.
+    WrongLastRevision,
 }
 
 impl Mutant {
@@ -134,6 +136,7 @@ impl Mutant {
         Mutant::LeakValuesInMessages,
         Mutant::RefuseAfterFailure,
         Mutant::RejectCustomActionBundles,
+        Mutant::WrongLastRevision,
     ];
 
     /// The stable kebab-case name.
@@ -179,6 +182,7 @@ impl Mutant {
             Mutant::LeakValuesInMessages => "leak-values-in-messages",
             Mutant::RefuseAfterFailure => "refuse-after-failure",
             Mutant::RejectCustomActionBundles => "reject-custom-action-bundles",
+            Mutant::WrongLastRevision => "wrong-last-revision",
         }
     }
 
@@ -244,6 +248,7 @@ impl Mutant {
             Mutant::LeakValuesInMessages => &["core.definitions.writeOnly.no_leak"],
             Mutant::RefuseAfterFailure => &["core.runtime.failure.uninstall_resolves"],
             Mutant::RejectCustomActionBundles => &["core.actions.unsupported_tolerated"],
+            Mutant::WrongLastRevision => &["core.runtime.env.CNAB_LAST_REVISION"],
         }
     }
 }

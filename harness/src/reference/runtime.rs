@@ -530,6 +530,20 @@ impl Reference {
         environment.insert("CNAB_BUNDLE_NAME".into(), text_of("name"));
         environment.insert("CNAB_BUNDLE_VERSION".into(), text_of("version"));
         environment.insert("CNAB_REVISION".into(), revision.clone());
+        // Core 1.0.0 to 1.1.0 ask for the previous revision on upgrade and
+        // uninstall ("" when there is none); 1.2.0 dropped the variable.
+        let legacy = matches!(
+            bundle.get("schemaVersion").and_then(Value::as_str),
+            Some("v1.0.0" | "v1.0.1" | "v1.1.0")
+        );
+        if legacy && matches!(inv.action, "upgrade" | "uninstall") {
+            let last = if self.is(Mutant::WrongLastRevision) {
+                revision.clone()
+            } else {
+                last_revision.clone().unwrap_or_default()
+            };
+            environment.insert("CNAB_LAST_REVISION".into(), last);
+        }
         environment.insert(
             "CNAB_CLAIMS_VERSION".into(),
             if self.is(Mutant::DraftClaimsVersion) {
