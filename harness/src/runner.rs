@@ -723,7 +723,7 @@ fn evaluate(e: &Expectation, ctx: &StepContext<'_>, state: &CaseState) -> (bool,
         Expectation::EnvPreviousRevision { name, .. } => match obs {
             None => (false, NOT_RUN.into()),
             Some(_) => (
-                env.get(name).is_some() && env.get(name) == state.revisions.last(),
+                env.contains_key(name) && env.get(name) == state.revisions.last(),
                 format!(
                     "{}; previous revision: {}",
                     show(env.get(name)),

@@ -6,7 +6,7 @@ mod util;
 use cnab_model::Verdict;
 use util::*;
 
-const INFO: &str = r#"{"protocol":"cnab-conformance-adapter/1","name":"fake","version":"0","spec_versions":["cnab-core-1.2.0","cnab-claims-1.0.0"],"capabilities":["command-driver","custom-actions","claims","outputs","parameter-validation"]}"#;
+const INFO: &str = r#"{"protocol":"cnab-conformance-adapter/1","name":"fake","version":"0","spec_versions":["cnab-core-1.1.0","cnab-core-1.2.0","cnab-claims-1.0.0"],"capabilities":["command-driver","custom-actions","claims","outputs","parameter-validation"]}"#;
 
 /// A fake adapter whose `run` does `run_body`; other verbs behave.
 fn fake(dir: &std::path::Path, run_body: &str) -> std::path::PathBuf {
