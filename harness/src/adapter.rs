@@ -417,3 +417,65 @@ pub fn serve_reference(
         .expect("an error serializes"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served(verb: &str, input: &[u8]) -> Value {
+        serde_json::from_str(&serve_reference(verb, input, None, Duration::from_secs(5))).unwrap()
+    }
+
+    #[test]
+    fn the_reference_adapter_answers_bad_requests_with_an_error_payload() {
+        let v = served("run", b"not json");
+        assert_eq!(v["protocol"], PROTOCOL);
+        assert!(
+            v["error"].as_str().unwrap().contains("bad `run` request"),
+            "{v}"
+        );
+        let v = served("dance", b"{}");
+        assert!(
+            v["error"]
+                .as_str()
+                .unwrap()
+                .contains("unknown verb `dance`"),
+            "{v}"
+        );
+        let v = served("info", b"");
+        assert_eq!(v["name"], "reference");
+        // Every payload decodes as the harness would decode it.
+        assert!(matches!(
+            decode::<RunResponse>(
+                "run",
+                serve_reference("run", b"[]", None, Duration::from_secs(5)).as_bytes()
+            ),
+            Err(AdapterError::Reported { .. })
+        ));
+    }
+
+    #[test]
+    fn decode_classifies_replies() {
+        assert!(matches!(
+            decode::<CleanupResponse>("cleanup", b""),
+            Err(AdapterError::Garbage { .. })
+        ));
+        assert!(matches!(
+            decode::<CleanupResponse>("cleanup", b"[1]"),
+            Err(AdapterError::Garbage { .. })
+        ));
+        assert!(matches!(
+            decode::<CleanupResponse>("cleanup", b"{}"),
+            Err(AdapterError::Garbage { .. })
+        ));
+        assert!(matches!(
+            decode::<CleanupResponse>("cleanup", br#"{"protocol":"x/2"}"#),
+            Err(AdapterError::Protocol { .. })
+        ));
+        assert!(decode::<CleanupResponse>(
+            "cleanup",
+            br#"{"protocol":"cnab-conformance-adapter/1","extra":1}"#
+        )
+        .is_ok());
+    }
+}
