@@ -106,6 +106,7 @@ fn cases_check_rejects_an_undeclared_output() {
     assert!(err.contains("output `hostnmae` is not declared"), "{err}");
 }
 
+/// Bundles are checked as the harness writes them (canonical JSON included).
 /// Cases whose bundles break a static rule on purpose, with the clause they
 /// break: the runtime's handling of exactly that is what they test.
 const DELIBERATELY_INVALID: &[(&str, &str)] = &[(
@@ -118,7 +119,7 @@ const DELIBERATELY_INVALID: &[(&str, &str)] = &[(
 fn case_bundles_are_valid_bundles_unless_deliberately_not() {
     use cnab_validator::{CanonicalMode, ValidatorBuilder};
     let validator = ValidatorBuilder::new()
-        .canonical(CanonicalMode::Off)
+        .canonical(CanonicalMode::Auto)
         .build();
     let mut vars = std::collections::BTreeMap::new();
     vars.insert(
