@@ -90,7 +90,9 @@ impl FromStr for CheckKind {
             "static" => Ok(CheckKind::Static),
             "runtime" => Ok(CheckKind::Runtime),
             "n-a" | "na" | "n/a" => Ok(CheckKind::NotApplicable),
-            _ => Err(format!("unknown check kind `{s}` (known: static, runtime, n-a)")),
+            _ => Err(format!(
+                "unknown check kind `{s}` (known: static, runtime, n-a)"
+            )),
         }
     }
 }

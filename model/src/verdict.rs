@@ -37,7 +37,10 @@ impl Verdict {
 
     /// Whether this verdict makes a run unsuccessful.
     pub fn is_bad(self) -> bool {
-        matches!(self, Verdict::Fail | Verdict::Error | Verdict::UnexpectedPass)
+        matches!(
+            self,
+            Verdict::Fail | Verdict::Error | Verdict::UnexpectedPass
+        )
     }
 
     /// Combines the verdicts of several cases into one for a clause: the worst

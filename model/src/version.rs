@@ -186,8 +186,14 @@ mod tests {
 
     #[test]
     fn short_forms() {
-        assert_eq!("v1.2.0".parse::<SpecVersion>().unwrap(), SpecVersion::Core1_2_0);
-        assert_eq!("claims-1.0.0".parse::<SpecVersion>().unwrap(), SpecVersion::Claims1_0_0);
+        assert_eq!(
+            "v1.2.0".parse::<SpecVersion>().unwrap(),
+            SpecVersion::Core1_2_0
+        );
+        assert_eq!(
+            "claims-1.0.0".parse::<SpecVersion>().unwrap(),
+            SpecVersion::Claims1_0_0
+        );
         let err = "1.3.0".parse::<SpecVersion>().unwrap_err();
         assert!(err.to_string().contains("cnab-core-1.2.0"), "{err}");
     }

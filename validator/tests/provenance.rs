@@ -60,7 +60,10 @@ fn provenance_lists_exactly_the_files_on_disk() {
 #[test]
 fn embedded_copies_equal_the_vendored_files() {
     let embedded = cnab_validator::schema::embedded::EMBEDDED;
-    assert_eq!(embedded.len(), provenance()["files"].as_array().unwrap().len());
+    assert_eq!(
+        embedded.len(),
+        provenance()["files"].as_array().unwrap().len()
+    );
     for s in embedded {
         let disk = std::fs::read_to_string(schemas_dir().join(s.path)).unwrap();
         assert_eq!(disk, s.text, "{}", s.path);

@@ -15,48 +15,182 @@ pub struct EmbeddedSchema {
 
 /// Every vendored schema.
 pub static EMBEDDED: &[EmbeddedSchema] = &[
-    EmbeddedSchema { path: "cnab-core/1.0.0/bundle.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.0/bundle.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.0/claim.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.0/claim.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.0/definitions.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.0/definitions.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.0/dependencies.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.0/dependencies.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.0/relocation-mapping.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.0/relocation-mapping.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.0/status.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.0/status.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.1/bundle.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.1/bundle.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.1/claim.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.1/claim.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.1/definitions.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.1/definitions.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.1/dependencies.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.1/dependencies.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.1/relocation-mapping.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.1/relocation-mapping.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.0.1/status.schema.json", text: include_str!("../../../schemas/cnab-core/1.0.1/status.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.1.0/bundle.schema.json", text: include_str!("../../../schemas/cnab-core/1.1.0/bundle.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.1.0/claim-result.schema.json", text: include_str!("../../../schemas/cnab-core/1.1.0/claim-result.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.1.0/claim.schema.json", text: include_str!("../../../schemas/cnab-core/1.1.0/claim.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.1.0/definitions.schema.json", text: include_str!("../../../schemas/cnab-core/1.1.0/definitions.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.1.0/dependencies.schema.json", text: include_str!("../../../schemas/cnab-core/1.1.0/dependencies.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.1.0/parameter-sources.schema.json", text: include_str!("../../../schemas/cnab-core/1.1.0/parameter-sources.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.1.0/relocation-mapping.schema.json", text: include_str!("../../../schemas/cnab-core/1.1.0/relocation-mapping.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.1.0/status.schema.json", text: include_str!("../../../schemas/cnab-core/1.1.0/status.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.2.0/bundle.schema.json", text: include_str!("../../../schemas/cnab-core/1.2.0/bundle.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.2.0/claim-result.schema.json", text: include_str!("../../../schemas/cnab-core/1.2.0/claim-result.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.2.0/claim.schema.json", text: include_str!("../../../schemas/cnab-core/1.2.0/claim.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.2.0/dependencies.schema.json", text: include_str!("../../../schemas/cnab-core/1.2.0/dependencies.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.2.0/parameter-sources.schema.json", text: include_str!("../../../schemas/cnab-core/1.2.0/parameter-sources.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.2.0/relocation-mapping.schema.json", text: include_str!("../../../schemas/cnab-core/1.2.0/relocation-mapping.schema.json") },
-    EmbeddedSchema { path: "cnab-core/1.2.0/status.schema.json", text: include_str!("../../../schemas/cnab-core/1.2.0/status.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/bundle.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/bundle.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/claim-result.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/claim-result.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/claim.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/claim.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/definitions.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/definitions.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/dependencies.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/dependencies.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/relocation-mapping.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/relocation-mapping.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/status.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/status.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0/bundle.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0/bundle.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0/claim-result.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0/claim-result.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0/claim.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0/claim.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0/definitions.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0/definitions.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0/dependencies.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0/dependencies.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0/parameter-sources.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0/parameter-sources.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0/relocation-mapping.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0/relocation-mapping.schema.json") },
-    EmbeddedSchema { path: "cnab-claims/1.0.0/status.schema.json", text: include_str!("../../../schemas/cnab-claims/1.0.0/status.schema.json") },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.0/bundle.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.0/bundle.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.0/claim.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.0/claim.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.0/definitions.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.0/definitions.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.0/dependencies.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.0/dependencies.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.0/relocation-mapping.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.0/relocation-mapping.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.0/status.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.0/status.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.1/bundle.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.1/bundle.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.1/claim.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.1/claim.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.1/definitions.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.1/definitions.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.1/dependencies.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.1/dependencies.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.1/relocation-mapping.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.1/relocation-mapping.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.0.1/status.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.0.1/status.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.1.0/bundle.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.1.0/bundle.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.1.0/claim-result.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.1.0/claim-result.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.1.0/claim.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.1.0/claim.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.1.0/definitions.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.1.0/definitions.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.1.0/dependencies.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.1.0/dependencies.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.1.0/parameter-sources.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.1.0/parameter-sources.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.1.0/relocation-mapping.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.1.0/relocation-mapping.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.1.0/status.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.1.0/status.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.2.0/bundle.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.2.0/bundle.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.2.0/claim-result.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.2.0/claim-result.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.2.0/claim.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.2.0/claim.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.2.0/dependencies.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.2.0/dependencies.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.2.0/parameter-sources.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.2.0/parameter-sources.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.2.0/relocation-mapping.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.2.0/relocation-mapping.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-core/1.2.0/status.schema.json",
+        text: include_str!("../../../schemas/cnab-core/1.2.0/status.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/bundle.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/bundle.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/claim-result.schema.json",
+        text: include_str!(
+            "../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/claim-result.schema.json"
+        ),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/claim.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/claim.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/definitions.schema.json",
+        text: include_str!(
+            "../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/definitions.schema.json"
+        ),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/dependencies.schema.json",
+        text: include_str!(
+            "../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/dependencies.schema.json"
+        ),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/relocation-mapping.schema.json",
+        text: include_str!(
+            "../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/relocation-mapping.schema.json"
+        ),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0-DRAFT+b5ed2f3/status.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0-DRAFT+b5ed2f3/status.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0/bundle.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0/bundle.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0/claim-result.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0/claim-result.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0/claim.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0/claim.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0/definitions.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0/definitions.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0/dependencies.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0/dependencies.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0/parameter-sources.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0/parameter-sources.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0/relocation-mapping.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0/relocation-mapping.schema.json"),
+    },
+    EmbeddedSchema {
+        path: "cnab-claims/1.0.0/status.schema.json",
+        text: include_str!("../../../schemas/cnab-claims/1.0.0/status.schema.json"),
+    },
 ];
 
 /// The provenance record, embedded for `--version` style reporting and tests.
