@@ -92,6 +92,11 @@ pub trait Adapter {
     fn cleanup(&mut self, req: &InstallationRequest) -> Result<(), AdapterError>;
     /// The stderr of the last call (evidence).
     fn last_stderr(&self) -> String;
+    /// A second, independent handle on the same runtime for running cases in
+    /// parallel, or `None` when the adapter cannot be shared.
+    fn fork(&self) -> Option<Box<dyn Adapter + Send>> {
+        None
+    }
 }
 
 /// Checks a parsed reply: protocol version, error payload, then shape.
@@ -240,6 +245,12 @@ impl Adapter for ProcessAdapter {
     fn last_stderr(&self) -> String {
         self.stderr.clone()
     }
+
+    fn fork(&self) -> Option<Box<dyn Adapter + Send>> {
+        let mut twin = self.clone();
+        twin.stderr.clear();
+        Some(Box::new(twin))
+    }
 }
 
 /// The reference runtime, in process.
@@ -364,6 +375,12 @@ impl Adapter for ReferenceAdapter {
 
     fn last_stderr(&self) -> String {
         self.stderr.clone()
+    }
+
+    fn fork(&self) -> Option<Box<dyn Adapter + Send>> {
+        let mut twin = self.clone();
+        twin.stderr.clear();
+        Some(Box::new(twin))
     }
 }
 

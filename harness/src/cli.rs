@@ -255,6 +255,11 @@ struct RunArgs {
     /// Run one shard of the cases: `hash:K/N`.
     #[arg(long)]
     partition: Option<Partition>,
+    /// How many cases run at once. Default: the number of CPUs for the
+    /// built-in reference runtime, 1 for an external `--runtime` (which may
+    /// not be safe to drive in parallel; raise it when yours is).
+    #[arg(short = 'j', long)]
+    jobs: Option<usize>,
     /// Print the report JSON on stdout instead of the summary.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -436,6 +441,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     opts.case_filters = args.cases;
     opts.clause_filters = args.clauses;
     opts.partition = args.partition;
+    opts.jobs = match args.jobs {
+        Some(0) => bail!("--jobs must be at least 1"),
+        Some(n) => n,
+        None if args.runtime != "reference" => 1,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let expected = match &args.expected_failures {
         None => None,
         Some(p) => {

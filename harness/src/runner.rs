@@ -49,6 +49,9 @@ pub struct RunOptions {
     pub progress: bool,
     /// Run only the cases of this shard.
     pub partition: Option<Partition>,
+    /// How many cases run at once (at least 1). Cases are independent: each
+    /// has its own installation name, scratch directory and state.
+    pub jobs: usize,
 }
 
 /// A shard of the cases: `hash:K/N` keeps the cases whose ID hashes to
@@ -99,6 +102,7 @@ impl RunOptions {
             clause_filters: Vec::new(),
             progress: std::io::stderr().is_terminal(),
             partition: None,
+            jobs: 1,
         }
     }
 }
@@ -185,13 +189,16 @@ pub fn run_suite(
         ),
     };
 
-    let mut reports = Vec::new();
-    for (i, lc) in chosen.iter().enumerate() {
+    let one_case = |adapter: &mut dyn Adapter, i: usize, lc: &LoadedCase| -> CaseReport {
         let t0 = Instant::now();
         let workdir = scratch.path().join("cases").join(format!("{i:04}"));
-        std::fs::create_dir_all(&workdir)?;
-        let mut report = match &info_ok {
-            None => CaseReport {
+        let mut report = match (&info_ok, std::fs::create_dir_all(&workdir)) {
+            (_, Err(e)) => CaseReport {
+                reason: Some(format!("cannot create the case directory: {e}")),
+                verdict: Verdict::Error,
+                ..skipped(lc, String::new())
+            },
+            (None, Ok(())) => CaseReport {
                 id: lc.case.id.clone(),
                 family: lc.family.clone(),
                 description: lc.case.description.clone(),
@@ -204,21 +211,76 @@ pub fn run_suite(
                 clauses: lc.case.clauses(),
                 steps: Vec::new(),
             },
-            Some(info) => run_case(adapter, lc, info, &bin, &workdir),
+            (Some(info), Ok(())) => run_case(adapter, lc, info, &bin, &workdir),
         };
         report.duration_ms = t0.elapsed().as_millis() as u64;
-
+        report
+    };
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |report: &CaseReport| {
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         if opts.progress {
             eprintln!(
                 "[{}/{}] {:<15} {}",
-                i + 1,
+                n,
                 chosen.len(),
                 report.verdict.as_str(),
                 report.id
             );
         }
-        reports.push(report);
+    };
+
+    // Workers: the adapter itself plus up to `jobs - 1` forks of it. An
+    // adapter that cannot fork runs the cases one after another.
+    let mut forks: Vec<Box<dyn Adapter + Send>> = Vec::new();
+    for _ in 1..opts.jobs.max(1).min(chosen.len()) {
+        match adapter.fork() {
+            Some(f) => forks.push(f),
+            None => break,
+        }
     }
+    let reports: Vec<CaseReport> = if forks.is_empty() {
+        chosen
+            .iter()
+            .enumerate()
+            .map(|(i, lc)| {
+                let r = one_case(adapter, i, lc);
+                progress(&r);
+                r
+            })
+            .collect()
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<CaseReport>>> =
+            chosen.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        let work = |adapter: &mut dyn Adapter| loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let Some(lc) = chosen.get(i) else { break };
+            let r = one_case(adapter, i, lc);
+            progress(&r);
+            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+        };
+        std::thread::scope(|scope| {
+            for mut f in forks {
+                let work = &work;
+                scope.spawn(move || work(f.as_mut()));
+            }
+            work(adapter);
+        });
+        slots
+            .into_iter()
+            .zip(&chosen)
+            .map(|(slot, lc)| {
+                slot.into_inner()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(|| CaseReport {
+                        reason: Some("the worker running this case stopped".into()),
+                        verdict: Verdict::Error,
+                        ..skipped(lc, String::new())
+                    })
+            })
+            .collect()
+    };
 
     let clauses = aggregate_clauses(&chosen, &reports);
     let mut totals = Totals::default();

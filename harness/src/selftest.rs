@@ -117,6 +117,7 @@ pub fn run_selftest(
     let mut opts = RunOptions::new(observer_exe);
     opts.timeout = timeout;
     opts.progress = false;
+    opts.jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     let reference = run_suite(&mut ReferenceAdapter::new(None, timeout), cases, &opts)?;
     if progress {
         eprintln!("reference: {} cases run", reference.cases.len());
