@@ -740,3 +740,30 @@ pub fn instantiate(case: &Case, vars: &BTreeMap<&str, String>) -> Case {
     let value = serde_json::to_value(case).expect("a case serializes");
     serde_json::from_value(substitute(&value, vars)).expect("substitution keeps the case shape")
 }
+
+/// The version of the case suite (`cases/suite.json`), reported in every run.
+pub fn suite_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        let text = include_str!("../../cases/suite.json");
+        serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("version")?.as_str().map(str::to_string))
+            .unwrap_or_else(|| "unknown".to_string())
+    })
+}
+
+#[cfg(test)]
+mod suite_version_tests {
+    #[test]
+    fn the_suite_version_is_semver() {
+        let v = super::suite_version();
+        assert!(semver_like(v), "{v}");
+    }
+
+    fn semver_like(v: &str) -> bool {
+        let core = v.split(['-', '+']).next().unwrap_or_default();
+        let parts: Vec<&str> = core.split('.').collect();
+        parts.len() == 3 && parts.iter().all(|p| p.parse::<u64>().is_ok())
+    }
+}

@@ -298,7 +298,7 @@ pub fn run_suite(
     }
     Ok(Report {
         format: REPORT_FORMAT.to_string(),
-        suite_version: env!("CARGO_PKG_VERSION").to_string(),
+        suite_version: crate::case::suite_version().to_string(),
         catalog_version: Catalog::embedded().version().to_string(),
         protocol: PROTOCOL.to_string(),
         started,
