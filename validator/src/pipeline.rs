@@ -312,11 +312,17 @@ impl Validator {
     /// Reads and checks a file. `Err` only when the file cannot be read.
     pub fn check_path(&self, path: &Path) -> std::io::Result<Report> {
         let bytes = std::fs::read(path)?;
-        Ok(self.check(&path.display().to_string(), &bytes))
+        Ok(self.check_owned(&path.display().to_string(), bytes))
     }
 
     /// Checks one document. Never fails: every problem is a finding.
     pub fn check(&self, name: &str, bytes: &[u8]) -> Report {
+        self.check_owned(name, bytes.to_vec())
+    }
+
+    /// Checks one document, moving its bytes into [`Report::source`] instead
+    /// of copying them (so a large document is held once, not twice).
+    pub fn check_owned(&self, name: &str, bytes: Vec<u8>) -> Report {
         let mut sink = Sink {
             findings: Vec::new(),
         };
@@ -344,9 +350,10 @@ impl Validator {
                 reason: "the document was not parsed".into(),
             },
             findings: Vec::new(),
-            source: bytes.to_vec(),
+            source: Vec::new(),
         };
-        self.run(bytes, &mut report, &mut sink);
+        self.run(&bytes, &mut report, &mut sink);
+        report.source = bytes;
         let mut findings = sink.findings;
         findings.sort_by(|a, b| {
             let pos = |f: &Finding| f.span.map_or(usize::MAX, |s| s.start);
