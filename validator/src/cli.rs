@@ -15,7 +15,6 @@ use cnab_validator::json::{self, LineIndex, ParseLimits};
 use cnab_validator::render::{self, Format, RenderOptions};
 use cnab_validator::{rules, schema, CanonicalMode, Report, ValidatorBuilder, PIPELINE_CLAUSES};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 /// Validate CNAB documents (bundles, claims, claim results, relocation
@@ -65,6 +64,17 @@ enum Command {
     },
     /// Print the man page (roff).
     Man,
+    /// Merge JSON reports (`--format json`, one per shard) into one: the
+    /// `files` arrays are concatenated and sorted by path, and the summary is
+    /// recomputed. Exits 1 when a merged file fails, like `check`.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// The JSON reports (`-` for stdin).
+    #[arg(required = true, value_name = "REPORT")]
+    reports: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -108,6 +118,15 @@ struct CheckArgs {
     /// When to colour the human format (`NO_COLOR` turns `auto` off).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     color: ColorArg,
+    /// Check only shard k of n (`k/n` or `hash:k/n`): a file belongs to
+    /// shard `fnv1a64(path relative to its directory argument) % n + 1`, so
+    /// it stays there as the corpus grows. The shards are disjoint and
+    /// together check every file (merge their JSON with `merge`).
+    #[arg(long, value_name = "k/n")]
+    partition: Option<Partition>,
+    /// Worker threads (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
 }
 
 #[derive(Args, Debug)]
@@ -246,6 +265,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Explain { clause }) => explain(&clause),
         Some(Command::Fmt(args)) => fmt(args),
         Some(Command::Digest { profile, file }) => digest(profile.into(), &file),
+        Some(Command::Merge(args)) => merge(args),
         Some(Command::Completions { shell }) => {
             let mut out = io::stdout().lock();
             clap_complete::generate(shell, &mut Cli::command(), "cnab-validate", &mut out);
@@ -304,49 +324,6 @@ fn globset(patterns: &[String], flag: &str) -> Result<GlobSet> {
     Ok(b.build()?)
 }
 
-/// Expands directories into the files they hold that match the globs.
-/// Returns the inputs and the errors met while walking.
-fn collect_inputs(args: &CheckArgs) -> Result<(Vec<Input>, Vec<String>)> {
-    let include = if args.include.is_empty() {
-        globset(&["*.json".to_string()], "--include")?
-    } else {
-        globset(&args.include, "--include")?
-    };
-    let exclude = globset(&args.exclude, "--exclude")?;
-    let mut inputs = Vec::new();
-    let mut errors = Vec::new();
-    for path in &args.paths {
-        if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin);
-            continue;
-        }
-        if !path.is_dir() {
-            // Files named on the command line are checked whatever their name.
-            inputs.push(input_of(path));
-            continue;
-        }
-        let walker = walkdir::WalkDir::new(path)
-            .follow_links(true)
-            .sort_by_file_name();
-        for entry in walker {
-            match entry {
-                Ok(e) if e.file_type().is_file() => {
-                    let rel = e.path().strip_prefix(path).unwrap_or(e.path());
-                    let name = e.file_name();
-                    let wanted = include.is_match(rel) || include.is_match(name);
-                    let skipped = exclude.is_match(rel) || exclude.is_match(name);
-                    if wanted && !skipped {
-                        inputs.push(Input::File(e.path().to_path_buf()));
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => errors.push(format!("cannot walk `{}`: {e}", path.display())),
-            }
-        }
-    }
-    Ok((inputs, errors))
-}
-
 fn use_color(choice: ColorArg) -> bool {
     match choice {
         ColorArg::Always => true,
@@ -370,6 +347,420 @@ fn load_bundle(path: &Path) -> Result<serde_json::Value> {
     Ok(parsed.root.to_value())
 }
 
+/// Which shard of the inputs a run checks: `k/n` or `hash:k/n`, with
+/// `1 <= k <= n`.
+///
+/// An input belongs to shard `fnv1a64(key) % n + 1`, where the key is the
+/// file's path relative to the directory it was found under (components
+/// joined with `/`), the path as given for files named on the command line,
+/// and `<stdin>` for stdin. The assignment depends on nothing but the key,
+/// so a file stays in its shard as the corpus grows, and the shards of one
+/// `n` are disjoint and cover every input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// The shard, 1-based.
+    shard: u64,
+    /// The number of shards.
+    count: u64,
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let spec = s.strip_prefix("hash:").unwrap_or(s);
+        let bad =
+            || format!("invalid partition `{s}`: expected `k/n` or `hash:k/n` with 1 <= k <= n");
+        let (k, n) = spec.split_once('/').ok_or_else(bad)?;
+        let shard: u64 = k.trim().parse().map_err(|_| bad())?;
+        let count: u64 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || shard == 0 || shard > count {
+            return Err(bad());
+        }
+        Ok(Partition { shard, count })
+    }
+}
+
+impl std::fmt::Display for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "hash:{}/{}", self.shard, self.count)
+    }
+}
+
+impl Partition {
+    /// Whether the input with this key belongs to the shard.
+    fn contains(&self, key: &str) -> bool {
+        fnv1a64(key.as_bytes()) % self.count == self.shard - 1
+    }
+}
+
+/// The 64-bit FNV-1a hash: small, fixed forever, and the same on every
+/// platform, which is all a shard assignment needs.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// The partition key of a path: its components joined with `/`.
+fn partition_key(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Expands directories into the files they hold that match the globs, and
+/// keeps those of the partition. Returns the inputs and the errors met while
+/// walking.
+fn collect_inputs(args: &CheckArgs) -> Result<(Vec<Input>, Vec<String>)> {
+    let include = if args.include.is_empty() {
+        globset(&["*.json".to_string()], "--include")?
+    } else {
+        globset(&args.include, "--include")?
+    };
+    let exclude = globset(&args.exclude, "--exclude")?;
+    let wanted = |key: &str| args.partition.is_none_or(|p| p.contains(key));
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    for path in &args.paths {
+        if path.as_os_str() == "-" {
+            if wanted("<stdin>") {
+                inputs.push(Input::Stdin);
+            }
+            continue;
+        }
+        if !path.is_dir() {
+            // Files named on the command line are checked whatever their name.
+            if wanted(&partition_key(path)) {
+                inputs.push(input_of(path));
+            }
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name();
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_file() => {
+                    let rel = e.path().strip_prefix(path).unwrap_or(e.path());
+                    let name = e.file_name();
+                    let matched = include.is_match(rel) || include.is_match(name);
+                    let skipped = exclude.is_match(rel) || exclude.is_match(name);
+                    if matched && !skipped && wanted(&partition_key(rel)) {
+                        inputs.push(Input::File(e.path().to_path_buf()));
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => errors.push(format!("cannot walk `{}`: {e}", path.display())),
+            }
+        }
+    }
+    Ok((inputs, errors))
+}
+
+/// What a worker hands back for one document: the part of the output the
+/// format needs, already rendered or reduced, plus the counts. The document's
+/// bytes are dropped before this leaves the worker.
+enum Piece {
+    /// Human and GitHub formats: the finished text.
+    Text(Vec<u8>),
+    /// JSON format: the document's entry of `files`.
+    Json(Box<render::json::JsonFile>),
+    /// SARIF: the document's results and the rules they name.
+    Sarif {
+        results: Vec<serde_json::Value>,
+        rules: Vec<serde_json::Value>,
+    },
+    /// JUnit: the document's test suite.
+    Junit(render::junit::JunitSuite),
+}
+
+/// The counts of one document, for the summary and the exit code.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    fails: bool,
+    must: usize,
+    should: usize,
+    may: usize,
+}
+
+impl Tally {
+    fn of(report: &Report, level: Level) -> Tally {
+        let mut t = Tally {
+            fails: report.fails_at(level),
+            ..Tally::default()
+        };
+        for f in &report.findings {
+            match f.level {
+                Level::Must => t.must += 1,
+                Level::Should => t.should += 1,
+                Level::May => t.may += 1,
+            }
+        }
+        t
+    }
+}
+
+/// Reduces a report to the piece of output its format needs.
+fn piece(format: Format, report: Report, options: &RenderOptions) -> io::Result<Piece> {
+    let one = std::slice::from_ref(&report);
+    Ok(match format {
+        Format::Human => {
+            let mut text = Vec::new();
+            render::human::render(one, options, &mut text)?;
+            // The renderer ends with a one-line summary of the reports it was
+            // given; the run's summary is written once, at the end.
+            let body = text[..text.len().saturating_sub(1)]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1);
+            text.truncate(body);
+            Piece::Text(text)
+        }
+        Format::Github => {
+            let mut text = Vec::new();
+            render::github::render(one, options, &mut text)?;
+            Piece::Text(text)
+        }
+        Format::Json => {
+            let mut doc = render::json::build(one, options);
+            Piece::Json(Box::new(doc.files.remove(0)))
+        }
+        Format::Sarif => {
+            let mut doc = render::sarif::build(one);
+            let run = &mut doc["runs"][0];
+            let take = |v: &mut serde_json::Value| match v.take() {
+                serde_json::Value::Array(a) => a,
+                _ => Vec::new(),
+            };
+            Piece::Sarif {
+                results: take(&mut run["results"]),
+                rules: take(&mut run["tool"]["driver"]["rules"]),
+            }
+        }
+        Format::Junit => Piece::Junit(
+            render::junit::suites(one, options)
+                .pop()
+                .unwrap_or_default(),
+        ),
+    })
+}
+
+/// Collects pieces in input order and writes the output. Text formats are
+/// written as they come; the single-document formats (json, sarif, junit)
+/// keep only the small per-file pieces until the end.
+struct Output<W: Write> {
+    out: W,
+    format: Format,
+    options: RenderOptions,
+    files: usize,
+    totals: Tally,
+    failed_files: usize,
+    json: Vec<render::json::JsonFile>,
+    sarif_results: Vec<serde_json::Value>,
+    sarif_rules: std::collections::BTreeMap<String, serde_json::Value>,
+    junit: Vec<render::junit::JunitSuite>,
+}
+
+impl<W: Write> Output<W> {
+    fn new(out: W, format: Format, options: RenderOptions) -> Self {
+        Output {
+            out,
+            format,
+            options,
+            files: 0,
+            totals: Tally::default(),
+            failed_files: 0,
+            json: Vec::new(),
+            sarif_results: Vec::new(),
+            sarif_rules: Default::default(),
+            junit: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, piece: Piece, tally: Tally) -> io::Result<()> {
+        self.files += 1;
+        self.failed_files += usize::from(tally.fails);
+        self.totals.fails |= tally.fails;
+        self.totals.must += tally.must;
+        self.totals.should += tally.should;
+        self.totals.may += tally.may;
+        match piece {
+            Piece::Text(t) => self.out.write_all(&t)?,
+            Piece::Json(f) => self.json.push(*f),
+            Piece::Sarif { results, rules } => {
+                self.sarif_results.extend(results);
+                for rule in rules {
+                    let id = rule["id"].as_str().unwrap_or_default().to_string();
+                    self.sarif_rules.entry(id).or_insert(rule);
+                }
+            }
+            Piece::Junit(s) => self.junit.push(s),
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Writes what comes after the last file and returns whether any file
+    /// fails at the chosen level.
+    fn finish(mut self) -> io::Result<bool> {
+        let t = self.totals;
+        let level = self.options.level;
+        match self.format {
+            Format::Human => writeln!(
+                self.out,
+                "checked {} file(s): {} finding(s) ({} must, {} should, {} may); {} file(s) fail at level {}",
+                self.files,
+                t.must + t.should + t.may,
+                t.must,
+                t.should,
+                t.may,
+                self.failed_files,
+                level
+            )?,
+            Format::Github => {}
+            Format::Json => {
+                let doc = render::json::JsonReport {
+                    format_version: render::json::FORMAT_VERSION,
+                    files: std::mem::take(&mut self.json),
+                    summary: render::json::JsonSummary {
+                        files: self.files,
+                        failed_files: self.failed_files,
+                        findings: t.must + t.should + t.may,
+                        must: t.must,
+                        should: t.should,
+                        may: t.may,
+                        level,
+                    },
+                };
+                serde_json::to_writer_pretty(&mut self.out, &doc)?;
+                writeln!(self.out)?;
+            }
+            Format::Sarif => {
+                let mut doc = render::sarif::build(&[]);
+                let run = &mut doc["runs"][0];
+                run["results"] = serde_json::Value::Array(std::mem::take(&mut self.sarif_results));
+                run["tool"]["driver"]["rules"] = serde_json::Value::Array(
+                    std::mem::take(&mut self.sarif_rules).into_values().collect(),
+                );
+                serde_json::to_writer_pretty(&mut self.out, &doc)?;
+                writeln!(self.out)?;
+            }
+            Format::Junit => render::junit::write_junit(&mut self.out, "cnab-validate", &self.junit)?,
+        }
+        self.out.flush()?;
+        Ok(t.fails)
+    }
+}
+
+/// Runs `work` over `items` on `jobs` worker threads and hands each result to
+/// `emit` in input order, as soon as it and every earlier one are done.
+///
+/// Workers never run more than `window` items ahead of the next one to emit,
+/// so at most `jobs` items are being worked on and at most `window` results
+/// wait for an earlier one. `emit` is called on the calling thread; when it
+/// fails, the workers stop taking items and the error is returned. `flush`
+/// is called whenever no further result is ready.
+fn ordered_parallel<I, T, E>(
+    items: &[I],
+    jobs: usize,
+    window: usize,
+    work: impl Fn(&I) -> T + Sync,
+    mut emit: impl FnMut(T) -> std::result::Result<(), E>,
+    mut flush: impl FnMut() -> std::result::Result<(), E>,
+) -> std::result::Result<(), E>
+where
+    I: Sync,
+    T: Send,
+{
+    use std::collections::BTreeMap;
+    use std::sync::{mpsc, Condvar, Mutex};
+
+    struct Progress {
+        next: usize,
+        emitted: usize,
+        stop: bool,
+    }
+    let window = window.max(1);
+    let state = Mutex::new(Progress {
+        next: 0,
+        emitted: 0,
+        stop: false,
+    });
+    let moved = Condvar::new();
+    let (tx, rx) = mpsc::channel::<(usize, T)>();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1).min(items.len().max(1)) {
+            let tx = tx.clone();
+            let (state, moved, work) = (&state, &moved, &work);
+            // Deeply nested documents (up to the parser's depth limit)
+            // recurse in the schema validator and the rules, so the workers
+            // get a generous stack.
+            std::thread::Builder::new()
+                .name("cnab-validate-worker".into())
+                .stack_size(64 << 20)
+                .spawn_scoped(scope, move || loop {
+                    let i = {
+                        let mut p = state.lock().unwrap_or_else(|e| e.into_inner());
+                        while !p.stop && p.next < items.len() && p.next >= p.emitted + window {
+                            p = moved.wait(p).unwrap_or_else(|e| e.into_inner());
+                        }
+                        if p.stop || p.next >= items.len() {
+                            return;
+                        }
+                        p.next += 1;
+                        p.next - 1
+                    };
+                    if tx.send((i, work(&items[i]))).is_err() {
+                        return;
+                    }
+                })
+                .expect("the operating system starts a worker thread");
+        }
+        drop(tx);
+        let mut pending: BTreeMap<usize, T> = BTreeMap::new();
+        let mut emitted = 0;
+        let mut outcome = Ok(());
+        while emitted < items.len() {
+            let Ok(first) = rx.recv() else { break };
+            pending.insert(first.0, first.1);
+            // Take every result that is already waiting, so that the output
+            // is flushed once per batch rather than once per file.
+            while let Ok((i, result)) = rx.try_recv() {
+                pending.insert(i, result);
+            }
+            let before = emitted;
+            while let Some(result) = pending.remove(&emitted) {
+                if let Err(e) = emit(result) {
+                    outcome = Err(e);
+                    break;
+                }
+                emitted += 1;
+            }
+            if outcome.is_ok() && emitted > before {
+                outcome = flush();
+            }
+            let mut p = state.lock().unwrap_or_else(|e| e.into_inner());
+            p.emitted = emitted;
+            p.stop = outcome.is_err();
+            moved.notify_all();
+            drop(p);
+            if outcome.is_err() {
+                break;
+            }
+        }
+        drop(rx);
+        outcome
+    })
+}
+
 fn check(args: CheckArgs) -> Result<u8> {
     if args.paths.is_empty() {
         bail!("no input: give files, directories or `-` for stdin (see --help)");
@@ -382,52 +773,128 @@ fn check(args: CheckArgs) -> Result<u8> {
         .release(args.release)
         .bundle(bundle)
         .build();
-    let (inputs, mut errors) = collect_inputs(&args)?;
-    if inputs.is_empty() && errors.is_empty() {
+    let (inputs, walk_errors) = collect_inputs(&args)?;
+    if inputs.is_empty() && walk_errors.is_empty() && args.partition.is_none() {
         bail!("no files matched under the given directories");
     }
-    // Deeply nested documents (up to the parser's depth limit) recurse in the
-    // schema validator and the rules, so the workers get a generous stack.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(64 << 20)
-        .build()
-        .context("cannot start worker threads")?;
-    let results: Vec<Result<Report, String>> = pool.install(|| {
-        inputs
-            .par_iter()
-            .map(|input| {
-                input
-                    .read()
-                    .map(|bytes| validator.check(&input.name(), &bytes))
-                    .map_err(|e| format!("cannot read `{}`: {e}", input.name()))
-            })
-            .collect()
-    });
-    let mut reports = Vec::new();
-    for r in results {
-        match r {
-            Ok(report) => reports.push(report),
-            Err(e) => errors.push(e),
-        }
-    }
-    for e in &errors {
+    for e in &walk_errors {
         eprintln!("cnab-validate: {e}");
     }
+    let jobs = match args.jobs {
+        Some(0) => bail!("--jobs must be at least 1"),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let level: Level = args.level.into();
     let options = RenderOptions {
         color: use_color(args.color),
         level,
     };
-    let mut out = io::BufWriter::new(io::stdout().lock());
-    render::render(args.format.into(), &reports, &options, &mut out)?;
-    out.flush()?;
-    Ok(if !errors.is_empty() {
+    let format: Format = args.format.into();
+    let output = std::cell::RefCell::new(Output::new(
+        io::BufWriter::new(io::stdout().lock()),
+        format,
+        options,
+    ));
+    let mut read_errors = 0usize;
+    ordered_parallel(
+        &inputs,
+        jobs,
+        16 * jobs,
+        |input| -> std::result::Result<(io::Result<Piece>, Tally), String> {
+            let bytes = input
+                .read()
+                .map_err(|e| format!("cannot read `{}`: {e}", input.name()))?;
+            let report = validator.check_owned(&input.name(), bytes);
+            let tally = Tally::of(&report, level);
+            Ok((piece(format, report, &options), tally))
+        },
+        |done| -> io::Result<()> {
+            match done {
+                Ok((piece, tally)) => output.borrow_mut().push(piece?, tally),
+                Err(e) => {
+                    read_errors += 1;
+                    eprintln!("cnab-validate: {e}");
+                    Ok(())
+                }
+            }
+        },
+        || output.borrow_mut().flush(),
+    )?;
+    let fails = output.into_inner().finish()?;
+    Ok(if read_errors > 0 || !walk_errors.is_empty() {
         exit::ERROR
-    } else if reports.iter().any(|r| r.fails_at(level)) {
+    } else if fails {
         exit::FINDINGS
     } else {
         exit::CLEAN
     })
+}
+
+/// Concatenates JSON reports (from `check --format json`, one per shard)
+/// into one, sorted by path, with the summary recomputed.
+fn merge(args: MergeArgs) -> Result<u8> {
+    let mut files = Vec::new();
+    let mut level: Option<Level> = None;
+    for path in &args.reports {
+        let input = input_of(path);
+        let name = input.name();
+        let bytes = input
+            .read()
+            .with_context(|| format!("cannot read `{name}`"))?;
+        let report: render::json::JsonReport = serde_json::from_slice(&bytes)
+            .with_context(|| format!("`{name}` is not a cnab-validate JSON report"))?;
+        if report.format_version != render::json::FORMAT_VERSION {
+            bail!(
+                "`{name}` has format_version {}, this cnab-validate reads {}",
+                report.format_version,
+                render::json::FORMAT_VERSION
+            );
+        }
+        match level {
+            Some(l) if l != report.summary.level => bail!(
+                "`{name}` was made with --level {}, an earlier report with --level {l}",
+                report.summary.level
+            ),
+            _ => level = Some(report.summary.level),
+        }
+        files.extend(report.files);
+    }
+    let level = level.unwrap_or(Level::Must);
+    // Path order is the walk order of one root (components compare one by
+    // one, as the walk sorts each directory by name).
+    files.sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
+    let mut summary = render::json::JsonSummary {
+        files: files.len(),
+        failed_files: 0,
+        findings: 0,
+        must: 0,
+        should: 0,
+        may: 0,
+        level,
+    };
+    for f in &files {
+        summary.failed_files += usize::from(f.findings.iter().any(|x| x.level >= level));
+        for x in &f.findings {
+            summary.findings += 1;
+            match x.level {
+                Level::Must => summary.must += 1,
+                Level::Should => summary.should += 1,
+                Level::May => summary.may += 1,
+            }
+        }
+    }
+    let failed = summary.failed_files > 0;
+    let doc = render::json::JsonReport {
+        format_version: render::json::FORMAT_VERSION,
+        files,
+        summary,
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(if failed { exit::FINDINGS } else { exit::CLEAN })
 }
 
 /// How a static clause is checked.
