@@ -1122,3 +1122,91 @@ fn digest(profile: Profile, file: &Path) -> Result<u8> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_matches_the_published_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn partitions_parse_and_print() {
+        let p: Partition = "2/5".parse().unwrap();
+        assert_eq!(p, "hash:2/5".parse().unwrap());
+        assert_eq!(p.to_string(), "hash:2/5");
+        for bad in ["0/1", "2/1", "1/0", "x", "1/x", "hash:0/0", ""] {
+            let e = bad.parse::<Partition>().unwrap_err();
+            assert!(e.starts_with("invalid partition"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn every_key_is_in_exactly_one_shard() {
+        for key in ["a.json", "x/y/z.json", "<stdin>", ""] {
+            for n in 1..=6u64 {
+                let owners = (1..=n)
+                    .filter(|k| {
+                        Partition {
+                            shard: *k,
+                            count: n,
+                        }
+                        .contains(key)
+                    })
+                    .count();
+                assert_eq!(owners, 1, "{key} in {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn keys_join_components_with_slashes() {
+        assert_eq!(partition_key(Path::new("a/b/c.json")), "a/b/c.json");
+        assert_eq!(partition_key(Path::new("./a//b.json")), "./a/b.json");
+    }
+
+    #[test]
+    fn ordered_parallel_keeps_the_order_and_stops_on_error() {
+        let items: Vec<usize> = (0..200).collect();
+        let mut seen = Vec::new();
+        let r: std::result::Result<(), String> = ordered_parallel(
+            &items,
+            3,
+            4,
+            |i| {
+                // Uneven work lets later items finish before earlier ones.
+                let spins = (i * 7919) % 13 * 1000;
+                (0..spins).fold(*i, |a, b| std::hint::black_box(a ^ b) ^ b) * 2
+            },
+            |v| {
+                seen.push(v);
+                Ok(())
+            },
+            || Ok(()),
+        );
+        assert!(r.is_ok());
+        assert_eq!(seen, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        let mut count = 0;
+        let r = ordered_parallel(
+            &items,
+            2,
+            4,
+            |i| *i,
+            |v| {
+                count += 1;
+                if v == 10 {
+                    Err(format!("stop at {v}"))
+                } else {
+                    Ok(())
+                }
+            },
+            || Ok(()),
+        );
+        assert_eq!(r, Err("stop at 10".to_string()));
+        assert_eq!(count, 11);
+    }
+}
