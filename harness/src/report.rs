@@ -184,6 +184,10 @@ impl Report {
         std::fs::create_dir_all(&dir)?;
         let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
         std::io::Write::write_all(&mut tmp, self.to_json().as_bytes())?;
+        // A temp file is private (0600); a report is meant to be shared.
+        let mut perms = tmp.as_file().metadata()?.permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
+        tmp.as_file().set_permissions(perms)?;
         tmp.persist(path).map_err(|e| e.error)?;
         Ok(())
     }
