@@ -835,6 +835,21 @@ fn unescape_token(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// The number of characters before each multiple of [`CHUNK`], so that a
+    /// column costs at most one chunk of counting however long its line is
+    /// (a one-line document with many findings stays linear).
+    chars_before: Vec<usize>,
+}
+
+/// The byte distance between two character-count checkpoints.
+const CHUNK: usize = 4096;
+
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| !is_continuation(b)).count()
 }
 
 impl LineIndex {
@@ -847,7 +862,27 @@ impl LineIndex {
                 .filter(|(_, &b)| b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        LineIndex { starts }
+        let mut chars_before = Vec::with_capacity(text.len() / CHUNK + 1);
+        let mut total = 0;
+        chars_before.push(0);
+        for chunk in text.chunks(CHUNK) {
+            total += count_chars(chunk);
+            chars_before.push(total);
+        }
+        LineIndex {
+            starts,
+            chars_before,
+        }
+    }
+
+    /// The number of characters in `text[..offset]`.
+    fn chars_until(&self, text: &[u8], offset: usize) -> usize {
+        let chunk = offset / CHUNK;
+        match self.chars_before.get(chunk) {
+            Some(before) => before + count_chars(&text[chunk * CHUNK..offset]),
+            // An index built for another text: count from the start.
+            None => count_chars(&text[..offset]),
+        }
     }
 
     /// The 1-based (line, column) of `offset` in `text`.
@@ -858,13 +893,27 @@ impl LineIndex {
             Err(i) => i.saturating_sub(1),
         };
         let start = self.starts[line].min(offset);
-        let is_continuation = |b: u8| b & 0xC0 == 0x80;
-        let before = text[start..offset]
-            .iter()
-            .filter(|&&b| !is_continuation(b))
-            .count();
+        let before = self.chars_until(text, offset) - self.chars_until(text, start);
         let inside = offset < text.len() && is_continuation(text[offset]) && before > 0;
         let col = if inside { before } else { before + 1 };
         (line + 1, col)
+    }
+
+    /// The byte range of line `line` (1-based) in `text`, without its line
+    /// break (`\n`, or `\r\n`); empty past the last line.
+    pub fn line_range(&self, text: &[u8], line: usize) -> std::ops::Range<usize> {
+        let Some(&start) = line.checked_sub(1).and_then(|i| self.starts.get(i)) else {
+            return text.len()..text.len();
+        };
+        let start = start.min(text.len());
+        let mut end = self
+            .starts
+            .get(line)
+            .map_or(text.len(), |next| next.saturating_sub(1))
+            .clamp(start, text.len());
+        if end > start && text[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
     }
 }

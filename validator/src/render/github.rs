@@ -40,7 +40,7 @@ pub fn render(reports: &[Report], _options: &RenderOptions, out: &mut dyn Write)
                 out,
                 "::{command} {}::{}",
                 props.join(","),
-                escape_data(&f.message)
+                escape_data(&super::human::printable(&f.message))
             )?;
         }
     }

@@ -6,7 +6,8 @@ use std::io::{self, Write};
 
 use cnab_model::Level;
 
-use super::{count, locate, RenderOptions};
+use super::{count, locate_with, RenderOptions};
+use crate::json::LineIndex;
 use crate::Report;
 
 const RESET: &str = "\x1b[0m";
@@ -39,37 +40,96 @@ impl Paint {
 /// The longest source line shown in a frame, in characters.
 const FRAME_WIDTH: usize = 160;
 
-/// The text of line `line` (1-based) of `source`, without its line break.
-fn source_line(source: &[u8], line: usize) -> String {
-    let text = String::from_utf8_lossy(source);
-    text.split('\n')
-        .nth(line - 1)
-        .unwrap_or_default()
-        .trim_end_matches('\r')
-        .to_string()
+/// Whether `c` must not reach a terminal as it is: C0 and C1 control
+/// characters (escape sequences start with one) and the bidirectional
+/// overrides and isolates that reorder what a reader sees.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Writes a code frame for line `line`, caret at `column`; long lines are
-/// cut to a window around the column.
+/// `s` with every character that could drive a terminal written as a
+/// visible `\u{..}` escape, so that a hostile document or file name cannot
+/// send escape sequences through a message.
+pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(is_unsafe) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Steps `n` characters back from `at`, stopping at `floor`.
+fn back_chars(text: &[u8], mut at: usize, floor: usize, n: usize) -> usize {
+    for _ in 0..n {
+        if at <= floor {
+            break;
+        }
+        at -= 1;
+        while at > floor && text[at] & 0xC0 == 0x80 {
+            at -= 1;
+        }
+    }
+    at
+}
+
+/// Steps up to `n` characters forward from `at`, stopping at `ceiling`;
+/// returns the position and the number of characters stepped over.
+fn forward_chars(text: &[u8], mut at: usize, ceiling: usize, n: usize) -> (usize, usize) {
+    let mut stepped = 0;
+    while stepped < n && at < ceiling {
+        at += 1;
+        while at < ceiling && text[at] & 0xC0 == 0x80 {
+            at += 1;
+        }
+        stepped += 1;
+    }
+    (at, stepped)
+}
+
+/// Writes a code frame for the line holding byte `offset`, caret under it;
+/// long lines are cut to a window around the offset.
+///
+/// The work is bounded by the window, not by the line: a one-line document
+/// of many megabytes with many findings renders in linear time. Characters
+/// that could drive a terminal are shown as U+FFFD, one column each, so the
+/// caret stays aligned.
 fn frame(
     out: &mut dyn Write,
     paint: &Paint,
     source: &[u8],
+    index: &LineIndex,
     line: usize,
-    column: usize,
+    offset: usize,
 ) -> io::Result<()> {
-    let text: Vec<char> = source_line(source, line)
-        .chars()
-        .map(|c| if c == '\t' { ' ' } else { c })
-        .collect();
-    let (start, prefix) = if column > FRAME_WIDTH / 2 && text.len() > FRAME_WIDTH {
-        (column - FRAME_WIDTH / 2, "...")
+    let range = index.line_range(source, line);
+    let at = offset.clamp(range.start, range.end);
+    // A line that fits is shown whole; otherwise the window starts half a
+    // frame before the offset.
+    let (short_end, short_len) = forward_chars(source, range.start, range.end, FRAME_WIDTH + 1);
+    let start = if short_end == range.end && short_len <= FRAME_WIDTH {
+        range.start
     } else {
-        (0, "")
+        back_chars(source, at, range.start, FRAME_WIDTH / 2 - 1)
     };
-    let end = (start + FRAME_WIDTH).min(text.len());
-    let shown: String = text[start.min(end)..end].iter().collect();
-    let suffix = if end < text.len() { "..." } else { "" };
+    let (end, _) = forward_chars(source, start, range.end, FRAME_WIDTH);
+    let prefix = if start > range.start { "..." } else { "" };
+    let suffix = if end < range.end { "..." } else { "" };
+    let shown: String = String::from_utf8_lossy(&source[start..end])
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if is_unsafe(c) => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    let caret_at = prefix.len() + forward_chars(source, start, at, usize::MAX).1;
     let gutter = line.to_string();
     let pad = " ".repeat(gutter.len());
     let bar = paint.wrap(DIM, "|");
@@ -79,7 +139,6 @@ fn frame(
         "{} {bar} {prefix}{shown}{suffix}",
         paint.wrap(DIM, &gutter)
     )?;
-    let caret_at = prefix.len() + column.saturating_sub(1).saturating_sub(start);
     writeln!(
         out,
         "{pad} {bar} {}{}",
@@ -92,21 +151,23 @@ fn frame(
 pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: options.color };
     for report in reports {
-        for located in locate(report) {
+        let name = printable(&report.name);
+        let index = LineIndex::new(&report.source);
+        for located in locate_with(report, &index) {
             let f = located.finding;
             let place = match located.start {
-                Some((l, c)) => format!("{}:{l}:{c}", report.name),
-                None => report.name.clone(),
+                Some((l, c)) => format!("{name}:{l}:{c}"),
+                None => name.to_string(),
             };
             writeln!(
                 out,
                 "{}: {}: {}",
                 paint.wrap(BOLD, &place),
                 paint.wrap(level_color(f.level), &format!("{}[{}]", f.level, f.clause)),
-                f.message
+                printable(&f.message)
             )?;
-            if let Some((l, c)) = located.start {
-                frame(out, &paint, &report.source, l, c)?;
+            if let (Some((l, _)), Some(span)) = (located.start, f.span) {
+                frame(out, &paint, &report.source, &index, l, span.start)?;
             }
         }
         let kind = report
@@ -119,17 +180,11 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
             .map_or_else(String::new, |v| format!(", {v}"));
         let detail = format!("{kind}{version}, canonical: {}", report.canonical.label());
         if report.findings.is_empty() {
-            writeln!(
-                out,
-                "{}: {} ({detail})",
-                report.name,
-                paint.wrap(GREEN, "ok")
-            )?;
+            writeln!(out, "{name}: {} ({detail})", paint.wrap(GREEN, "ok"))?;
         } else {
             writeln!(
                 out,
-                "{}: {} finding(s) ({detail})",
-                report.name,
+                "{name}: {} finding(s) ({detail})",
                 report.findings.len()
             )?;
         }
@@ -210,5 +265,52 @@ mod tests {
         assert!(code.contains("...") && code.contains("\"b\":1}"), "{code}");
         let caret_col = caret.find('^').unwrap();
         assert_eq!(&code[caret_col..caret_col + 3], "\"b\"", "{out}");
+    }
+
+    #[test]
+    fn escape_sequences_never_reach_the_terminal() {
+        // A key with an escape sequence, escaped in the JSON text, comes back
+        // raw in messages; a raw one shows in the code frame.
+        let src = "{\"a\":1,\"\u{1b}[2J\u{202e}x\":2}";
+        let mut r = report(src, 8);
+        r.name = "evil\u{1b}]0;title\u{7}.json".into();
+        r.findings[0].message = "property `\u{1b}[2J` is not allowed".into();
+        let out = text(&r);
+        assert!(!out.contains('\u{1b}'), "{out:?}");
+        assert!(!out.contains('\u{7}'), "{out:?}");
+        assert!(!out.contains('\u{202e}'), "{out:?}");
+        assert!(
+            out.contains("property `\\u{1b}[2J` is not allowed"),
+            "{out}"
+        );
+        assert!(
+            out.starts_with("evil\\u{1b}]0;title\\u{7}.json:1:9:"),
+            "{out}"
+        );
+        let caret = format!("  | {}^\n", " ".repeat(8));
+        assert!(out.contains(&caret), "the caret stays under the key: {out}");
+    }
+
+    #[test]
+    fn a_finding_near_the_end_of_a_huge_line_shows_its_window() {
+        let src = format!("{{\"a\":\"{}\",\"b\":1}}", "\u{e9}".repeat(100_000));
+        let at = src.find("\"b\"").unwrap();
+        let out = text(&report(&src, at));
+        let frame: Vec<&str> = out.lines().skip(2).take(2).collect();
+        assert!(
+            frame[0].starts_with("1 | ...") && frame[0].ends_with("\"b\":1}"),
+            "{out}"
+        );
+        let caret_chars = frame[1].chars().position(|c| c == '^').unwrap();
+        let code: Vec<char> = frame[0].chars().collect();
+        assert_eq!(code[caret_chars], '"', "{out}");
+        assert_eq!(code[caret_chars + 1], 'b', "{out}");
+    }
+
+    #[test]
+    fn crlf_lines_lose_their_carriage_return() {
+        let src = "{\r\n\"b\":1\r\n}";
+        let out = text(&report(src, 3));
+        assert!(out.contains("2 | \"b\":1\n"), "{out:?}");
     }
 }

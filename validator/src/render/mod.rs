@@ -115,7 +115,11 @@ pub(crate) struct Located<'a> {
 
 /// Locates every finding of a report.
 pub(crate) fn locate(report: &Report) -> Vec<Located<'_>> {
-    let index = LineIndex::new(&report.source);
+    locate_with(report, &LineIndex::new(&report.source))
+}
+
+/// Locates every finding of a report with an index already built.
+pub(crate) fn locate_with<'a>(report: &'a Report, index: &LineIndex) -> Vec<Located<'a>> {
     report
         .findings
         .iter()
