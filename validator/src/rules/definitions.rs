@@ -111,14 +111,65 @@ fn find_fractions(v: &Value, at: &str, in_value: bool, found: &mut Vec<String>) 
 ///
 /// A definition that cannot be compiled offline (an unresolvable `$ref`, an
 /// invalid keyword) yields no problem: the schema check reports those.
+///
+/// Compiling a schema costs far more than checking one value, and bundles
+/// repeat the same few definitions (`{"type": "string"}` with another default
+/// or description), so compiled definitions are kept per thread, keyed by the
+/// definition without its annotation keywords.
 pub(super) fn validation_problem(def: &Value, value: &Value) -> Option<String> {
-    let validator = jsonschema::draft7::options().build(def).ok()?;
-    let err = validator.iter_errors(value).next()?;
-    let at = err.instance_path().as_str().to_string();
-    let msg = shorten(err.to_string());
-    Some(if at.is_empty() {
-        msg
-    } else {
-        format!("at {at}: {msg}")
+    let key = cache_key(def)?;
+    COMPILED.with_borrow_mut(|cache| {
+        if cache.len() >= CACHE_LIMIT && !cache.contains_key(&key) {
+            cache.clear();
+        }
+        let validator = cache
+            .entry(key)
+            .or_insert_with(|| jsonschema::draft7::options().build(def).ok())
+            .as_ref()?;
+        let err = validator.iter_errors(value).next()?;
+        let at = err.instance_path().as_str().to_string();
+        let msg = shorten(err.to_string());
+        Some(if at.is_empty() {
+            msg
+        } else {
+            format!("at {at}: {msg}")
+        })
     })
+}
+
+/// Keywords that only annotate: under draft 7 they never change whether a
+/// value is valid, so definitions that differ only in them share a compiled
+/// validator.
+const ANNOTATIONS: &[&str] = &[
+    "default",
+    "description",
+    "title",
+    "examples",
+    "$comment",
+    "readOnly",
+    "writeOnly",
+];
+
+/// The most compiled definitions a thread keeps; past it the cache starts
+/// over, which bounds memory on corpora with many distinct definitions.
+const CACHE_LIMIT: usize = 1024;
+
+thread_local! {
+    static COMPILED: std::cell::RefCell<std::collections::HashMap<String, Option<jsonschema::Validator>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The definition's JSON text without its top-level annotation keywords.
+fn cache_key(def: &Value) -> Option<String> {
+    match def {
+        Value::Object(m) if m.keys().any(|k| ANNOTATIONS.contains(&k.as_str())) => {
+            let kept: serde_json::Map<String, Value> = m
+                .iter()
+                .filter(|(k, _)| !ANNOTATIONS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            serde_json::to_string(&kept).ok()
+        }
+        other => serde_json::to_string(other).ok(),
+    }
 }
