@@ -573,7 +573,17 @@ impl Validator {
         let tried = self.canonical.profiles();
         let mut matched = Vec::new();
         let mut first: Option<(Profile, NotCanonical)> = None;
+        // When both profiles write the same bytes, OLPC's answer is JCS's
+        // too: a match for both, or the same first difference (and OLPC is
+        // kept as the first on a tie).
+        let agree = tried.len() > 1 && profiles_agree(bytes, &parsed.root);
         for &p in tried {
+            if agree && p == Profile::Jcs {
+                if matched.contains(&Profile::Olpc) {
+                    matched.push(p);
+                }
+                continue;
+            }
             match is_canonical(bytes, parsed, p) {
                 Ok(()) => matched.push(p),
                 Err(e) => {
@@ -612,6 +622,45 @@ impl Validator {
             offset,
         }
     }
+}
+
+/// Whether the OLPC and JCS canonical forms of this document are the same
+/// bytes, so that checking one profile answers for both.
+///
+/// They are when the text has no escape sequence (so no string holds a
+/// control character, `"` or `\`, the only characters the two profiles write
+/// differently), every key is ASCII (so byte order and UTF-16 order agree),
+/// and every number is an integer of at most 15 digits (written as its
+/// digits by both, and exact as a double).
+fn profiles_agree(bytes: &[u8], root: &Node) -> bool {
+    if bytes.contains(&b'\\') {
+        return false;
+    }
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            json::NodeValue::Number(raw) => {
+                let digits = raw.strip_prefix('-').unwrap_or(raw);
+                if digits.is_empty()
+                    || digits.len() > 15
+                    || !digits.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return false;
+                }
+            }
+            json::NodeValue::Array(items) => stack.extend(items),
+            json::NodeValue::Object(members) => {
+                for m in members {
+                    if !m.key.is_ascii() {
+                        return false;
+                    }
+                    stack.push(&m.value);
+                }
+            }
+            _ => {}
+        }
+    }
+    true
 }
 
 /// The first offset where `a` and `b` differ (the shorter length when one is
@@ -728,6 +777,49 @@ mod tests {
         let r = Validator::default().check("t", br#"{ "claimId": "x", "status": "succeeded" }"#);
         assert!(matches!(r.canonical, CanonicalVerdict::NotChecked { .. }));
         assert!(!clauses(&r).contains(&"core.bundle.canonical_json"));
+    }
+
+    #[test]
+    fn profiles_agree_only_when_olpc_and_jcs_write_the_same_bytes() {
+        use crate::json::canonical::canonicalize;
+        let docs: &[(&str, bool)] = &[
+            (
+                r#"{"b":[1,-2,0,-0,123456789012345],"a":{"z":null,"y":true},"é":1}"#,
+                false,
+            ),
+            (
+                r#"{"b":[1,-2,0,-0,123456789012345],"a":{"z":null,"y":"é😀"}}"#,
+                true,
+            ),
+            (r#"{"a":"x\ty"}"#, false),
+            (r#"{"a":"\u0001"}"#, false),
+            (r#"{"a":1.0}"#, false),
+            (r#"{"a":1e2}"#, false),
+            (r#"{"a":1234567890123456789}"#, false),
+            (r#"{"":1,"😀":2}"#, false),
+            (r#"[{"b":1,"a":2},"plain"]"#, true),
+        ];
+        for (doc, expected) in docs {
+            let parsed = json::parse(doc.as_bytes(), &ParseLimits::default()).unwrap();
+            let agree = profiles_agree(doc.as_bytes(), &parsed.root);
+            assert_eq!(agree, *expected, "{doc}");
+            if agree {
+                assert_eq!(
+                    canonicalize(&parsed.root, Profile::Olpc),
+                    canonicalize(&parsed.root, Profile::Jcs),
+                    "{doc}"
+                );
+            }
+        }
+        // Where the shortcut does not apply, the profiles really can differ.
+        for doc in [r#"{"a":"x\ty"}"#, r#"{"":1,"😀":2}"#] {
+            let parsed = json::parse(doc.as_bytes(), &ParseLimits::default()).unwrap();
+            assert_ne!(
+                canonicalize(&parsed.root, Profile::Olpc),
+                canonicalize(&parsed.root, Profile::Jcs),
+                "{doc}"
+            );
+        }
     }
 
     #[test]
