@@ -13,7 +13,9 @@ use cnab_validator::exit;
 use cnab_validator::json::canonical::{canonicalize, is_canonical, Profile};
 use cnab_validator::json::{self, LineIndex, ParseLimits};
 use cnab_validator::render::{self, Format, RenderOptions};
-use cnab_validator::{rules, schema, CanonicalMode, Report, ValidatorBuilder, PIPELINE_CLAUSES};
+use cnab_validator::{
+    rules, schema, CanonicalMode, Report, Validator, ValidatorBuilder, PIPELINE_CLAUSES,
+};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use sha2::{Digest, Sha256};
 
@@ -296,16 +298,50 @@ impl Input {
         }
     }
 
+    /// Reads the input, but never more than one byte over the parser's size
+    /// limit: an input known to be too large is not read further, so that
+    /// `/dev/zero`, an endless pipe or a huge file cannot exhaust memory.
     fn read(&self) -> io::Result<Vec<u8>> {
+        let cap = read_cap();
+        let mut buf = Vec::new();
         match self {
             Input::Stdin => {
-                let mut buf = Vec::new();
-                io::stdin().lock().read_to_end(&mut buf)?;
-                Ok(buf)
+                io::stdin().lock().take(cap).read_to_end(&mut buf)?;
             }
-            Input::File(p) => fs::read(p),
+            Input::File(p) => {
+                let file = fs::File::open(p)?;
+                let hint = file.metadata().map_or(0, |m| m.len().min(cap));
+                buf.reserve_exact(usize::try_from(hint).unwrap_or(0));
+                file.take(cap).read_to_end(&mut buf)?;
+            }
+        }
+        Ok(buf)
+    }
+}
+
+/// The most bytes [`Input::read`] reads: one more than the parser accepts.
+fn read_cap() -> u64 {
+    u64::try_from(ParseLimits::default().max_bytes).map_or(u64::MAX, |m| m.saturating_add(1))
+}
+
+/// Checks bytes read by [`Input::read`]. When the read stopped at the cap,
+/// the size finding says so rather than quoting the size read.
+fn check_read(validator: &Validator, name: &str, bytes: Vec<u8>) -> Report {
+    let stopped = u64::try_from(bytes.len()).is_ok_and(|n| n >= read_cap());
+    let mut report = validator.check_owned(name, bytes);
+    if stopped {
+        for f in report
+            .findings
+            .iter_mut()
+            .filter(|f| f.clause == "json.limits")
+        {
+            f.message = format!(
+                "the document is larger than the limit of {} bytes (reading stopped there); not checked",
+                ParseLimits::default().max_bytes
+            );
         }
     }
+    report
 }
 
 fn input_of(path: &Path) -> Input {
@@ -805,7 +841,7 @@ fn check(args: CheckArgs) -> Result<u8> {
             let bytes = input
                 .read()
                 .map_err(|e| format!("cannot read `{}`: {e}", input.name()))?;
-            let report = validator.check_owned(&input.name(), bytes);
+            let report = check_read(&validator, &input.name(), bytes);
             let tally = Tally::of(&report, level);
             Ok((piece(format, report, &options), tally))
         },
@@ -1089,12 +1125,24 @@ fn fmt(args: FmtArgs) -> Result<u8> {
 
 /// Replaces `path` with `bytes` through a temporary file in the same
 /// directory and a rename, keeping the file's permissions.
+///
+/// A symbolic link is refused rather than followed or replaced: following it
+/// would write outside the directory the user named, and replacing it would
+/// silently turn the link into a copy. Anything but a regular file (a FIFO,
+/// a device) is refused too.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let permissions = fs::metadata(path)?.permissions();
+    let meta = fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        bail!("it is a symbolic link; --write rewrites regular files only (give the path of its target)");
+    }
+    if !meta.is_file() {
+        bail!("it is not a regular file; --write rewrites regular files only");
+    }
+    let permissions = meta.permissions();
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
