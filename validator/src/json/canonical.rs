@@ -287,6 +287,18 @@ fn canonical_order(members: &[super::Member], profile: Profile) -> Vec<usize> {
 fn write_string(out: &mut Vec<u8>, s: &str, profile: Profile) {
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Most strings need no escape under either profile; finding that out a
+    // chunk at a time, without an early exit, lets the compiler vectorise it.
+    let plain = bytes.chunks(32).all(|chunk| {
+        !chunk.iter().fold(false, |acc, &b| {
+            acc | (b == b'"') | (b == b'\\') | (b < 0x20)
+        })
+    });
+    if plain {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let escape: Option<&[u8]> = match (b, profile) {
@@ -457,7 +469,19 @@ fn es_number_to_string(v: f64) -> String {
 }
 
 fn first_difference(a: &[u8], b: &[u8]) -> Option<usize> {
-    let common = a.iter().zip(b).position(|(x, y)| x != y);
+    // Equal blocks are skipped with slice comparison (a `memcmp`), then the
+    // first differing byte is found in the block that differs.
+    const BLOCK: usize = 256;
+    let shorter = a.len().min(b.len());
+    let mut skip = 0;
+    while skip + BLOCK <= shorter && a[skip..skip + BLOCK] == b[skip..skip + BLOCK] {
+        skip += BLOCK;
+    }
+    let common = a[skip..]
+        .iter()
+        .zip(&b[skip..])
+        .position(|(x, y)| x != y)
+        .map(|i| skip + i);
     match common {
         Some(i) => Some(i),
         None if a.len() == b.len() => None,
