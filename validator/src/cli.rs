@@ -542,7 +542,12 @@ impl Tally {
 }
 
 /// Reduces a report to the piece of output its format needs.
-fn piece(format: Format, report: Report, options: &RenderOptions) -> io::Result<Piece> {
+fn piece(format: Format, mut report: Report, options: &RenderOptions) -> io::Result<Piece> {
+    if report.findings.is_empty() {
+        // The source is only read to locate findings; without any, the
+        // renderers need not index its lines.
+        report.source = Vec::new();
+    }
     let one = std::slice::from_ref(&report);
     Ok(match format {
         Format::Human => {
