@@ -25,6 +25,11 @@ use cnab_validator::render::{self, RenderOptions};
 use cnab_validator::rules::{self, RuleContext, RuleOptions};
 use cnab_validator::{detect, schema, Validator};
 
+/// The same allocator as `cnab-validate`, so that the baseline and the
+/// validator differ in the work they do, not in their allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Benchmark `cnab-validate` on a deterministic corpus.
 #[derive(Parser, Debug)]
 #[command(name = "cnab-bench", version, about)]
