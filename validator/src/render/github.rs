@@ -30,7 +30,8 @@ pub fn render(reports: &[Report], _options: &RenderOptions, out: &mut dyn Write)
                 Level::Should => "warning",
                 Level::May => "notice",
             };
-            let mut props = vec![format!("file={}", escape_property(&report.name))];
+            let name = super::human::printable(&report.name);
+            let mut props = vec![format!("file={}", escape_property(&name))];
             if let Some((line, col)) = l.start {
                 props.push(format!("line={line}"));
                 props.push(format!("col={col}"));
