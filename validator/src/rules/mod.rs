@@ -254,7 +254,13 @@ fn ptr<S: AsRef<str>>(segments: &[S]) -> String {
     let mut s = String::new();
     for seg in segments {
         s.push('/');
-        s.push_str(&seg.as_ref().replace('~', "~0").replace('/', "~1"));
+        let seg = seg.as_ref();
+        // Most segments need no escape; skip the two copies `replace` makes.
+        if seg.contains(['~', '/']) {
+            s.push_str(&seg.replace('~', "~0").replace('/', "~1"));
+        } else {
+            s.push_str(seg);
+        }
     }
     s
 }
