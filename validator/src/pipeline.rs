@@ -310,9 +310,34 @@ fn point(offset: usize, len: usize) -> Span {
 
 impl Validator {
     /// Reads and checks a file. `Err` only when the file cannot be read.
+    ///
+    /// Reads at most one byte past the size limit, so that a device or pipe
+    /// without end (`/dev/zero`) gives a `json.limits` finding instead of
+    /// exhausting memory.
     pub fn check_path(&self, path: &Path) -> std::io::Result<Report> {
-        let bytes = std::fs::read(path)?;
-        Ok(self.check_owned(&path.display().to_string(), bytes))
+        use std::io::Read;
+        let cap = u64::try_from(self.limits.max_bytes)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)?
+            .take(cap)
+            .read_to_end(&mut bytes)?;
+        let stopped = u64::try_from(bytes.len()).is_ok_and(|n| n >= cap);
+        let mut report = self.check_owned(&path.display().to_string(), bytes);
+        if stopped {
+            for f in report
+                .findings
+                .iter_mut()
+                .filter(|f| f.clause == "json.limits")
+            {
+                f.message = format!(
+                    "the document is larger than the limit of {} bytes (reading stopped there); not checked",
+                    self.limits.max_bytes
+                );
+            }
+        }
+        Ok(report)
     }
 
     /// Checks one document. Never fails: every problem is a finding.
@@ -721,6 +746,27 @@ mod tests {
             .check("t", br#"{"status":"Ready"}"#);
         assert_eq!(clauses(&r), ["json.limits"]);
         assert!(r.findings[0].message.contains("over the limit of 8 bytes"));
+    }
+
+    #[test]
+    fn an_endless_file_is_read_only_to_the_limit() {
+        let r = ValidatorBuilder::new()
+            .limits(ParseLimits {
+                max_depth: 512,
+                max_bytes: 1024,
+            })
+            .build()
+            .check_path(Path::new("/dev/zero"))
+            .expect("readable");
+        assert_eq!(clauses(&r), ["json.limits"]);
+        assert_eq!(r.source.len(), 1025);
+        assert!(
+            r.findings[0]
+                .message
+                .contains("larger than the limit of 1024 bytes"),
+            "{}",
+            r.findings[0].message
+        );
     }
 
     #[test]
