@@ -433,7 +433,7 @@ fn phases(args: CorpusArgs) -> Result<u8> {
         "to serde_json::Value",
         "detect kind and version",
         "schema check",
-        "canonical check (olpc + jcs)",
+        "canonical check (olpc, then jcs)",
         "semantic rules",
         "render json entry",
         "whole check (Validator::check)",
