@@ -12,6 +12,7 @@ root=$(cd "$here/.." && pwd)
 for target in check fmt parse; do
     dir="$here/corpus/$target"
     mkdir -p "$dir"
+    mkdir -p "$here/seeds"
     find "$root/cases/documents" "$here/seeds" -type f \
         \( -name '*.json' -o -name '*.txt' -o -name '*.bin' \) ! -name '*.case.json' |
         while read -r f; do
