@@ -227,7 +227,7 @@ fn parse_only(paths: &[PathBuf], jobs: usize) -> Result<usize> {
 
 /// The median run by wall time.
 fn median(mut runs: Vec<Usage>) -> Usage {
-    runs.sort_by(|a, b| a.wall.cmp(&b.wall));
+    runs.sort_by_key(|u| u.wall);
     runs[runs.len() / 2]
 }
 
