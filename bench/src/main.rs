@@ -363,6 +363,12 @@ fn validate(args: ValidateArgs) -> Result<u8> {
         "validate / parse-only ({jobs} thread(s)): {:.2}x",
         val_n.wall.as_secs_f64() / base_n.wall.as_secs_f64()
     )?;
+    let cpu = |u: &Usage| (u.user + u.sys).as_secs_f64();
+    writeln!(
+        out,
+        "validate / parse-only by CPU time (less sensitive to other load): {:.2}x",
+        cpu(&val_n) / cpu(&base_n).max(1e-9)
+    )?;
     writeln!(
         out,
         "cnab-validate speed-up, 1 -> {jobs} thread(s): {:.2}x",
