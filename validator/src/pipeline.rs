@@ -5,6 +5,8 @@
 //! canonical JSON check (bundles only), and the semantic rules. Every problem
 //! with the input is a finding; only reading a file can fail.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -282,17 +284,102 @@ impl Sink {
     }
 }
 
-/// The span of the value at `pointer`, or of the key `key` inside it.
-fn span_at(root: Option<&Node>, pointer: &str, key: Option<&str>) -> Option<Span> {
-    let node = root?.pointer(pointer)?;
-    if let Some(key) = key {
-        if let json::NodeValue::Object(members) = &node.value {
-            if let Some(m) = members.iter().rev().find(|m| m.key == key) {
-                return Some(m.key_span);
-            }
+/// Finds the spans of JSON Pointers in the parsed tree.
+///
+/// An object with many members gets a key index the first time a pointer
+/// goes through it, so that many findings inside one large object cost
+/// linear time: with a linear search per finding, a bundle of 20,000
+/// parameters with one finding each took 17 seconds to check.
+struct Locator<'a> {
+    root: &'a Node,
+    objects: RefCell<HashMap<*const Node, HashMap<&'a str, usize>>>,
+}
+
+/// Objects up to this size are searched directly.
+const INDEX_FROM: usize = 16;
+
+impl<'a> Locator<'a> {
+    fn new(root: &'a Node) -> Self {
+        Locator {
+            root,
+            objects: RefCell::new(HashMap::new()),
         }
     }
-    Some(node.span)
+
+    /// The member `key` of `node`, the last one when the key repeats (as
+    /// [`Node::pointer`] and serde_json decide).
+    fn member(&self, node: &'a Node, key: &str) -> Option<&'a json::Member> {
+        let json::NodeValue::Object(members) = &node.value else {
+            return None;
+        };
+        if members.len() <= INDEX_FROM {
+            return members.iter().rev().find(|m| m.key == key);
+        }
+        let mut objects = self.objects.borrow_mut();
+        let index = objects.entry(node as *const Node).or_insert_with(|| {
+            let mut index = HashMap::with_capacity(members.len());
+            for (i, m) in members.iter().enumerate() {
+                index.insert(m.key.as_str(), i);
+            }
+            index
+        });
+        index.get(key).map(|&i| &members[i])
+    }
+
+    /// The node at `pointer` (RFC 6901), like [`Node::pointer`].
+    fn node(&self, pointer: &str) -> Option<&'a Node> {
+        if pointer.is_empty() {
+            return Some(self.root);
+        }
+        let mut node = self.root;
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let token = unescape_segment(raw)?;
+            node = match &node.value {
+                json::NodeValue::Object(_) => &self.member(node, &token)?.value,
+                json::NodeValue::Array(items) => {
+                    let canonical = !token.is_empty()
+                        && token.bytes().all(|b| b.is_ascii_digit())
+                        && (token == "0" || !token.starts_with('0'));
+                    if !canonical {
+                        return None;
+                    }
+                    items.get(token.parse::<usize>().ok()?)?
+                }
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+
+    /// The span of the value at `pointer`, or of the key `key` inside it.
+    fn span(&self, pointer: &str, key: Option<&str>) -> Option<Span> {
+        let node = self.node(pointer)?;
+        if let Some(m) = key.and_then(|k| self.member(node, k)) {
+            return Some(m.key_span);
+        }
+        Some(node.span)
+    }
+}
+
+/// Undoes `~1` and `~0`; `None` for any other `~` escape.
+fn unescape_segment(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !raw.contains('~') {
+        return Some(std::borrow::Cow::Borrowed(raw));
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' {
+            match chars.next() {
+                Some('0') => out.push('~'),
+                Some('1') => out.push('/'),
+                _ => return None,
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Some(std::borrow::Cow::Owned(out))
 }
 
 fn escape_segment(s: &str) -> String {
@@ -449,7 +536,7 @@ impl Validator {
             }
         };
         let doc = parsed.root.to_value();
-        let root = Some(&parsed.root);
+        let locator = Locator::new(&parsed.root);
         {
             for d in &parsed.duplicates {
                 let key = d.pointer.rsplit('/').next().unwrap_or_default();
@@ -493,7 +580,7 @@ impl Validator {
         if self.version.is_none() {
             let d = detect::detect_version(&doc, kind);
             if let Some(msg) = d.unknown {
-                let span = span_at(root, "/schemaVersion", None).or(root_span);
+                let span = locator.span("/schemaVersion", None).or(root_span);
                 sink.push("doc.schemaVersion.known", "/schemaVersion", msg, span);
             }
             report.version = d.decision;
@@ -537,9 +624,9 @@ impl Validator {
                     let (pointer, span) = match (v.keyword.as_str(), &v.property) {
                         ("additionalProperties", Some(p)) => (
                             format!("{}/{}", v.pointer, escape_segment(p)),
-                            span_at(root, &v.pointer, Some(p)),
+                            locator.span(&v.pointer, Some(p)),
                         ),
-                        _ => (v.pointer.clone(), span_at(root, &v.pointer, None)),
+                        _ => (v.pointer.clone(), locator.span(&v.pointer, None)),
                     };
                     sink.push_full(
                         clause,
@@ -573,7 +660,7 @@ impl Validator {
             options: &self.rule_options,
         };
         for raw in rules::check(&ctx) {
-            let span = span_at(root, &raw.pointer, None).or(root_span);
+            let span = locator.span(&raw.pointer, None).or(root_span);
             sink.push(raw.clause, &raw.pointer, raw.message, span);
         }
     }
@@ -746,6 +833,37 @@ mod tests {
             .check("t", br#"{"status":"Ready"}"#);
         assert_eq!(clauses(&r), ["json.limits"]);
         assert!(r.findings[0].message.contains("over the limit of 8 bytes"));
+    }
+
+    #[test]
+    fn the_locator_agrees_with_node_pointer() {
+        let mut text = String::from("{");
+        for i in 0..40 {
+            text.push_str(&format!(r#""k{i}":{{"a/b":[{i}]}},"#));
+        }
+        text.push_str(r#""k7":"last","~":1}"#);
+        let parsed = json::parse(text.as_bytes(), &ParseLimits::default()).unwrap();
+        let locator = Locator::new(&parsed.root);
+        for pointer in [
+            "",
+            "/k0",
+            "/k7",
+            "/k39/a~1b",
+            "/k39/a~1b/0",
+            "/~0",
+            "/k1/a~1b/01",
+            "/nope",
+            "/k1/a~2b",
+        ] {
+            assert_eq!(
+                locator.node(pointer).map(|n| n.span),
+                parsed.root.pointer(pointer).map(|n| n.span),
+                "{pointer}"
+            );
+        }
+        let last = locator.span("", Some("k7")).unwrap();
+        assert_eq!(&text[last.start..last.end], r#""k7""#);
+        assert!(last.start > text.len() / 2, "the last `k7` wins");
     }
 
     #[test]

@@ -247,6 +247,31 @@ fn many_findings_on_one_long_line_render_in_linear_time() {
 }
 
 #[test]
+fn many_findings_in_one_large_object_are_located_in_linear_time() {
+    // 20,000 parameters without a definition: each finding's span lookup
+    // searched the object's members one by one (17 s here before).
+    let params: Vec<String> = (0..20_000).map(|i| format!(r#""P{i:05}":{{}}"#)).collect();
+    let doc = clean_bundle().replacen(
+        r#""schemaVersion""#,
+        &format!(r#""parameters":{{{}}},"schemaVersion""#, params.join(",")),
+        1,
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(dir.path(), "params.json", &doc);
+    let r = run(&["--format", "json", s(&f)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let findings = report["files"][0]["findings"].as_array().expect("findings");
+    assert!(findings.len() >= 20_000, "{}", findings.len());
+    let last = findings
+        .iter()
+        .find(|f| f["pointer"] == "/parameters/P19999")
+        .expect("a finding on the last parameter");
+    let column = last["column"].as_u64().expect("column") as usize;
+    assert_eq!(&doc[column - 10..column], r#""P19999":{"#);
+}
+
+#[test]
 fn escape_sequences_in_documents_and_names_stay_inert() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = clean_bundle().replacen('{', r#"{"\u001b[2J\u001b]0;pwned\u0007":1,"#, 1);
