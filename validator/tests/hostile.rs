@@ -659,3 +659,32 @@ fn fmt_write_only_rewrites_the_file_named_and_only_when_needed() {
         .file_type()
         .is_fifo());
 }
+
+#[test]
+fn a_full_disk_on_stdout_is_an_io_error_and_closed_stdin_is_empty() {
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = write(dir.path(), "b.json", clean_bundle());
+    let out = Command::new(BIN)
+        .arg(s(&f))
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Stdin with nothing behind it reads as empty input.
+    let r = run(&["-"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("<stdin>:1:1: must[json.wellformed]: empty input"),
+        "{}",
+        r.stdout
+    );
+}
