@@ -932,7 +932,8 @@ fn merge(args: MergeArgs) -> Result<u8> {
         summary,
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
-    serde_json::to_writer_pretty(&mut out, &doc)?;
+    // Through `io::Error`, so that a closed stdout is seen as a broken pipe.
+    serde_json::to_writer_pretty(&mut out, &doc).map_err(io::Error::from)?;
     writeln!(out)?;
     out.flush()?;
     Ok(if failed { exit::FINDINGS } else { exit::CLEAN })

@@ -136,6 +136,40 @@ fn merged_shards_equal_the_unpartitioned_json() {
 }
 
 #[test]
+fn merge_reads_stdin_and_a_closed_stdout_ends_quietly() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    // Enough output to fill the pipe, so that merge is still writing.
+    populate(dir.path(), 0, 400);
+    let whole = run(&["--format", "json", dir.path().to_str().unwrap()]);
+    assert!(whole.stdout.len() > 256 * 1024, "{}", whole.stdout.len());
+    let mut child = Command::new(BIN)
+        .args(["merge", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(whole.stdout.as_bytes())
+        .unwrap();
+    // Read one byte, then close the pipe while merge is still writing.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"{");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+}
+
+#[test]
 fn merge_refuses_what_is_not_a_report() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.json");
