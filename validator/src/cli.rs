@@ -759,7 +759,20 @@ where
                         p.next += 1;
                         p.next - 1
                     };
-                    if tx.send((i, work(&items[i]))).is_err() {
+                    let done =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&items[i])));
+                    let result = match done {
+                        Ok(result) => result,
+                        Err(panic) => {
+                            // The other workers would wait forever for this
+                            // item to be written: stop them, then let the
+                            // panic reach the scope.
+                            state.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
+                            moved.notify_all();
+                            std::panic::resume_unwind(panic);
+                        }
+                    };
+                    if tx.send((i, result)).is_err() {
                         return;
                     }
                 })
@@ -1221,6 +1234,27 @@ mod tests {
     fn keys_join_components_with_slashes() {
         assert_eq!(partition_key(Path::new("a/b/c.json")), "a/b/c.json");
         assert_eq!(partition_key(Path::new("./a//b.json")), "./a/b.json");
+    }
+
+    #[test]
+    fn a_panicking_worker_does_not_leave_the_others_waiting() {
+        let items: Vec<usize> = (0..100).collect();
+        // A narrow window: without the stop, the other worker would wait
+        // forever for item 3 to be written.
+        let outcome = std::panic::catch_unwind(|| {
+            ordered_parallel(
+                &items,
+                2,
+                2,
+                |i| {
+                    assert_ne!(*i, 3, "a worker fails on item 3");
+                    *i
+                },
+                |_| Ok::<(), ()>(()),
+                || Ok(()),
+            )
+        });
+        assert!(outcome.is_err());
     }
 
     #[test]
