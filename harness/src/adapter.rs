@@ -15,7 +15,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::docker_driver::{DockerDriver, DOCKER_DRIVER_NAME, ENV_RUN_ID};
 use crate::driver::CommandDriver;
+use crate::observe::ENV_OBSERVATIONS;
 use crate::process;
 use crate::protocol::{
     ClaimsResponse, CleanupResponse, ErrorResponse, InfoResponse, InstallationRequest, Outcome,
@@ -259,6 +261,7 @@ pub struct ReferenceAdapter {
     mutant: Option<Mutant>,
     timeout: Duration,
     stderr: String,
+    docker: bool,
 }
 
 impl ReferenceAdapter {
@@ -269,7 +272,16 @@ impl ReferenceAdapter {
             mutant,
             timeout,
             stderr: String::new(),
+            docker: false,
         }
+    }
+
+    /// The reference runtime using its Docker driver: `info` declares
+    /// `docker-driver` instead of `command-driver`. Whatever the mode, a run
+    /// request naming the driver `docker` runs a real container.
+    pub fn with_docker(mut self, docker: bool) -> ReferenceAdapter {
+        self.docker = docker;
+        self
     }
 
     fn state_dir(workdir: &Path) -> PathBuf {
@@ -277,8 +289,14 @@ impl ReferenceAdapter {
     }
 }
 
-/// The `info` reply of the reference runtime.
+/// The `info` reply of the reference runtime with its command driver.
 pub fn reference_info(mutant: Option<Mutant>) -> InfoResponse {
+    reference_info_for(mutant, false)
+}
+
+/// The `info` reply of the reference runtime; with `docker` it declares
+/// `docker-driver` and not `command-driver`.
+pub fn reference_info_for(mutant: Option<Mutant>, docker: bool) -> InfoResponse {
     InfoResponse {
         protocol: PROTOCOL.to_string(),
         name: match mutant {
@@ -296,6 +314,11 @@ pub fn reference_info(mutant: Option<Mutant>) -> InfoResponse {
         capabilities: KNOWN_CAPABILITIES
             .iter()
             .map(|(n, _)| n.to_string())
+            .filter(|n| match n.as_str() {
+                "command-driver" => !docker,
+                "docker-driver" => docker,
+                _ => true,
+            })
             .collect(),
     }
 }
@@ -309,7 +332,7 @@ impl Adapter for ReferenceAdapter {
     }
 
     fn info(&mut self) -> Result<InfoResponse, AdapterError> {
-        Ok(reference_info(self.mutant))
+        Ok(reference_info_for(self.mutant, self.docker))
     }
 
     fn run(&mut self, req: &RunRequest) -> Result<RunResponse, AdapterError> {
@@ -328,6 +351,33 @@ impl Adapter for ReferenceAdapter {
         };
         let mut env: BTreeMap<String, String> = std::env::vars().collect();
         env.extend(driver_env(req));
+        let state = Self::state_dir(&req.workdir);
+        let inv = Invocation {
+            bundle: &bundle,
+            action: &req.action,
+            installation: &req.installation,
+            parameters: &req.parameters,
+            credentials: &req.credentials,
+            state_dir: &state,
+        };
+        if req.driver.name == DOCKER_DRIVER_NAME {
+            let run_id = env
+                .get(ENV_RUN_ID)
+                .cloned()
+                .unwrap_or_else(|| "cnab-conformance".to_string());
+            let observations = env.get(ENV_OBSERVATIONS).map(PathBuf::from);
+            return match DockerDriver::connect(&run_id, self.timeout, observations) {
+                Ok(d) => Ok(Reference::mutated(self.mutant).run(&inv, &d)),
+                Err(e) => Ok(RunResponse {
+                    protocol: PROTOCOL.into(),
+                    outcome: Outcome::Refused,
+                    message: e.to_string(),
+                    claim: None,
+                    result: None,
+                    outputs: None,
+                }),
+            };
+        }
         let driver = match CommandDriver::locate(
             &req.driver.name,
             std::slice::from_ref(&req.driver.path),
@@ -346,15 +396,6 @@ impl Adapter for ReferenceAdapter {
                     outputs: None,
                 })
             }
-        };
-        let state = Self::state_dir(&req.workdir);
-        let inv = Invocation {
-            bundle: &bundle,
-            action: &req.action,
-            installation: &req.installation,
-            parameters: &req.parameters,
-            credentials: &req.credentials,
-            state_dir: &state,
         };
         Ok(Reference::mutated(self.mutant).run(&inv, &driver))
     }

@@ -24,6 +24,9 @@ pub const CASE_SCHEMA: &str = include_str!("../../cases/runtime/case.schema.json
 pub const PLACEHOLDER_INSTALLATION: &str = "{{installation}}";
 /// The placeholder replaced by the invocation image reference.
 pub const PLACEHOLDER_IMAGE: &str = "{{image}}";
+/// The placeholder replaced by the invocation image's real repository digest
+/// (Docker mode; a fixed well-formed digest with the command driver).
+pub const PLACEHOLDER_DIGEST: &str = "{{digest}}";
 
 /// One case file: a family of cases.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -306,6 +309,47 @@ pub enum Expectation {
         /// The secret text.
         text: String,
     },
+    /// Inside the container, the probe saw this variable with this value.
+    ProbeEnv {
+        /// Clauses this checks.
+        clauses: Vec<String>,
+        /// The variable.
+        name: String,
+        /// Its value.
+        equals: String,
+    },
+    /// Inside the container, the probe found this path as described.
+    ProbeFile {
+        /// Clauses this checks.
+        clauses: Vec<String>,
+        /// Absolute path in the container.
+        path: String,
+        /// What must be there: `file`, `dir`, `symlink`, `other` or
+        /// `missing` (default `file`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<String>,
+        /// Its content, when given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        equals: Option<String>,
+        /// Its permission bits in octal (`"0600"`), when given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mode: Option<String>,
+    },
+    /// Inside the container, this file holds the bundle given to the
+    /// runtime, byte for byte.
+    ProbeFileIsBundle {
+        /// Clauses this checks.
+        clauses: Vec<String>,
+        /// Absolute path in the container.
+        path: String,
+    },
+    /// The container was started with this program as its entry point.
+    ProbeEntrypoint {
+        /// Clauses this checks.
+        clauses: Vec<String>,
+        /// The program's path (`/cnab/app/run`).
+        path: String,
+    },
 }
 
 impl Expectation {
@@ -333,7 +377,11 @@ impl Expectation {
             | Expectation::ImageIs { clauses, .. }
             | Expectation::ClaimRetained { clauses, .. }
             | Expectation::MessageLacks { clauses, .. }
-            | Expectation::AbsentFromClaims { clauses, .. } => clauses,
+            | Expectation::AbsentFromClaims { clauses, .. }
+            | Expectation::ProbeEnv { clauses, .. }
+            | Expectation::ProbeFile { clauses, .. }
+            | Expectation::ProbeFileIsBundle { clauses, .. }
+            | Expectation::ProbeEntrypoint { clauses, .. } => clauses,
         }
     }
 
@@ -347,6 +395,10 @@ impl Expectation {
             | Expectation::ClaimRetained { .. }
             | Expectation::AbsentFromClaims { .. } => Some("claims"),
             Expectation::Output { .. } | Expectation::OutputAbsent { .. } => Some("outputs"),
+            Expectation::ProbeEnv { .. }
+            | Expectation::ProbeFile { .. }
+            | Expectation::ProbeFileIsBundle { .. }
+            | Expectation::ProbeEntrypoint { .. } => Some("docker-driver"),
             _ => None,
         }
     }
@@ -416,6 +468,34 @@ impl Expectation {
             Expectation::AbsentFromClaims { text, .. } => {
                 format!("{text:?} appears in no claim or claim result")
             }
+            Expectation::ProbeEnv { name, equals, .. } => {
+                format!("inside the container, env {name} = {equals:?}")
+            }
+            Expectation::ProbeFile {
+                path,
+                kind,
+                equals,
+                mode,
+                ..
+            } => {
+                let mut s = format!(
+                    "inside the container, {path} is a {}",
+                    kind.as_deref().unwrap_or("file")
+                );
+                if let Some(m) = mode {
+                    s.push_str(&format!(" with mode {m}"));
+                }
+                if let Some(e) = equals {
+                    s.push_str(&format!(" holding {e:?}"));
+                }
+                s
+            }
+            Expectation::ProbeFileIsBundle { path, .. } => {
+                format!("inside the container, {path} is the bundle, byte for byte")
+            }
+            Expectation::ProbeEntrypoint { path, .. } => {
+                format!("the container was started as {path}")
+            }
         }
     }
 }
@@ -434,8 +514,15 @@ impl Case {
     /// The capabilities the case needs: `command-driver` (how the suite
     /// observes), the declared ones, and those its steps imply.
     pub fn required_capabilities(&self) -> Vec<String> {
+        self.required_capabilities_with("command-driver")
+    }
+
+    /// The capabilities the case needs when the suite observes through
+    /// `observer` (`command-driver` or `docker-driver`): that one, the
+    /// declared ones, and those its steps imply.
+    pub fn required_capabilities_with(&self, observer: &str) -> Vec<String> {
         let mut set: BTreeSet<String> = self.requires.iter().cloned().collect();
-        set.insert("command-driver".to_string());
+        set.insert(observer.to_string());
         for s in &self.steps {
             if !is_builtin_action(&s.action) {
                 set.insert("custom-actions".to_string());
@@ -688,6 +775,21 @@ fn check_case(case: &Case) -> Vec<String> {
         }
         if s.expect.is_empty() {
             out.push(format!("step {} has no expectations", i + 1));
+        }
+        for e in &s.expect {
+            if let Expectation::ProbeFile {
+                mode: Some(m),
+                kind,
+                ..
+            } = e
+            {
+                if m.is_empty() || u32::from_str_radix(m, 8).is_err() {
+                    out.push(format!("step {}: mode {m:?} is not octal", i + 1));
+                }
+                if kind.as_deref() == Some("missing") {
+                    out.push(format!("step {}: a missing path has no mode", i + 1));
+                }
+            }
         }
         for e in &s.expect {
             if e.clauses().is_empty() {

@@ -10,10 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use cnab_harness::adapter::{serve_reference, Adapter, ProcessAdapter, ReferenceAdapter};
 use cnab_harness::case::{self, LoadedCase};
 use cnab_harness::coverage;
+use cnab_harness::docker_driver;
 use cnab_harness::reference::Mutant;
 use cnab_harness::report::REPORT_SCHEMA;
-use cnab_harness::runner::{run_suite, Partition, RunError, RunOptions};
-use cnab_harness::selftest::run_selftest;
+use cnab_harness::runner::{run_suite, DockerMode, Partition, RunError, RunOptions};
+use cnab_harness::selftest::{default_mutants, run_selftest_with};
 use cnab_model::{catalog::render_table, Catalog, CheckKind, Level};
 
 /// Every verdict is pass, skip or xfail.
@@ -39,6 +40,42 @@ struct Cli {
 enum Format {
     Human,
     Json,
+}
+
+/// How the reference runtime reaches invocation images.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DriverKind {
+    /// The suite plays cnab-go's command driver; no Docker needed.
+    Command,
+    /// Real containers of the probe image through the Docker engine
+    /// (`DOCKER_HOST` or /var/run/docker.sock) and the loopback registry
+    /// (`CNAB_TEST_REGISTRY`, default 127.0.0.1:5000).
+    Docker,
+}
+
+/// Connects to Docker, builds and pushes the probe image, and makes Ctrl-C
+/// stop the run between containers.
+fn docker_mode() -> Result<DockerMode> {
+    docker_driver::catch_interrupts();
+    let probe = docker_driver::prepare_probe_image()
+        .context("cannot prepare the probe image for --driver docker")?;
+    eprintln!(
+        "docker: engine {}, probe image {} ({})",
+        probe.host, probe.reference, probe.digest
+    );
+    Ok(DockerMode::new(probe))
+}
+
+/// Removes what a Docker run may have left and says so.
+fn docker_cleanup(mode: &DockerMode) {
+    match docker_driver::cleanup_run(&mode.run_id) {
+        Ok(0) => {}
+        Ok(n) => eprintln!("docker: removed {n} leftover container(s) of this run"),
+        Err(e) => eprintln!(
+            "docker: cannot remove the containers of this run (label io.cnab-conformance.run={}): {e}",
+            mode.run_id
+        ),
+    }
 }
 
 #[derive(Subcommand)]
@@ -70,9 +107,13 @@ enum Command {
     },
     /// Run the suite against the reference runtime and each of its mutants.
     Selftest {
-        /// Only these mutants (default: all).
+        /// Only these mutants (default: all those the driver can show;
+        /// `skip-digest-check` needs `--driver docker`).
         #[arg(long = "mutant")]
         mutants: Vec<Mutant>,
+        /// How the reference reaches invocation images.
+        #[arg(long, value_enum, default_value = "command")]
+        driver: DriverKind,
         /// Timeout of each adapter call, in seconds.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
@@ -232,6 +273,11 @@ struct RunArgs {
     /// Run the built-in reference as this mutant.
     #[arg(long)]
     mutant: Option<Mutant>,
+    /// How the built-in reference reaches invocation images: `command` (the
+    /// suite plays cnab-go's command driver) or `docker` (real containers of
+    /// the probe image; Docker-only cases run, command-only ones are skipped).
+    #[arg(long, value_enum, default_value = "command")]
+    driver: DriverKind,
     /// Only cases whose ID starts with this (repeatable).
     #[arg(long = "case")]
     cases: Vec<String>,
@@ -357,21 +403,36 @@ pub fn main() -> Result<ExitCode> {
             }
             Ok(ExitCode::from(EXIT_OK))
         }
-        Command::Selftest { mutants, timeout } => {
+        Command::Selftest {
+            mutants,
+            driver,
+            timeout,
+        } => {
             let cases = load_cases(None)?;
+            let docker = driver == DriverKind::Docker;
             let mutants = if mutants.is_empty() {
-                Mutant::ALL.to_vec()
+                default_mutants(docker)
             } else {
                 mutants
             };
             let exe = std::env::current_exe().context("cannot find this executable")?;
-            let st = run_selftest(
+            let mode = if docker { Some(docker_mode()?) } else { None };
+            let st = run_selftest_with(
                 &cases,
                 exe,
                 Duration::from_secs(timeout.max(1)),
                 &mutants,
                 std::io::stderr().is_terminal(),
-            )?;
+                mode.clone(),
+            );
+            if let Some(m) = &mode {
+                docker_cleanup(m);
+                if docker_driver::interrupted() {
+                    eprintln!("cnab-conformance: interrupted");
+                    return Ok(ExitCode::from(EXIT_CANNOT_RUN));
+                }
+            }
+            let st = st?;
             write_stdout(&st.summary())?;
             Ok(ExitCode::from(if st.is_success() {
                 EXIT_OK
@@ -472,8 +533,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             Some(parsed)
         }
     };
+    let docker = args.driver == DriverKind::Docker;
+    if docker && args.runtime != "reference" {
+        bail!("--driver docker applies only to the built-in reference runtime");
+    }
     let mut adapter: Box<dyn Adapter> = if args.runtime == "reference" {
-        Box::new(ReferenceAdapter::new(args.mutant, timeout))
+        Box::new(ReferenceAdapter::new(args.mutant, timeout).with_docker(docker))
     } else {
         if args.mutant.is_some() {
             bail!("--mutant applies only to the built-in reference runtime");
@@ -484,7 +549,18 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         }
         Box::new(ProcessAdapter::new(path, args.runtime_args, timeout))
     };
-    let report = match run_suite(adapter.as_mut(), &cases, &opts) {
+    if docker {
+        opts.docker = Some(docker_mode()?);
+    }
+    let ran = run_suite(adapter.as_mut(), &cases, &opts);
+    let interrupted = match &opts.docker {
+        Some(m) => {
+            docker_cleanup(m);
+            docker_driver::interrupted()
+        }
+        None => false,
+    };
+    let report = match ran {
         Ok(r) => match &expected {
             None => r,
             Some(x) => with_expected_failures(r, x)?,
@@ -518,6 +594,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             eprintln!("report: {}", out.display());
         }
         Format::Json => write_stdout(&report.to_json())?,
+    }
+    if interrupted {
+        eprintln!("cnab-conformance: interrupted; the run's containers were removed");
+        return Ok(ExitCode::from(EXIT_CANNOT_RUN));
     }
     Ok(ExitCode::from(if report.is_success() {
         EXIT_OK

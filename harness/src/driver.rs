@@ -2,8 +2,8 @@
 //!
 //! [`Driver`] is what the reference runtime talks to. [`CommandDriver`] speaks
 //! cnab-go's command-driver protocol (an executable `cnab-<name>`, operation
-//! JSON on stdin, outputs under `$CNAB_OUTPUT_DIR`). A Docker driver can
-//! implement the same trait later.
+//! JSON on stdin, outputs under `$CNAB_OUTPUT_DIR`).
+//! [`crate::docker_driver::DockerDriver`] runs real containers.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -64,6 +64,11 @@ pub enum DigestCheck {
     Mismatch(String),
     /// This driver cannot see image digests.
     NotVisible,
+    /// The image has no `contentDigest`, so there is nothing to check.
+    Absent,
+    /// The driver could not check the image (it is not available, the engine
+    /// failed); the text says why.
+    Failed(String),
 }
 
 /// Errors from a driver.
@@ -86,6 +91,12 @@ pub enum DriverError {
     /// Another I/O problem.
     #[error("driver i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The Docker engine failed or refused.
+    #[error("docker: {0}")]
+    Docker(String),
+    /// Ctrl-C arrived while the image ran; its container was removed.
+    #[error("interrupted; the container was removed")]
+    Interrupted,
 }
 
 /// How a runtime reaches an invocation image.

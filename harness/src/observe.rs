@@ -53,6 +53,10 @@ pub struct Observation {
     /// Anything unusual.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// What the probe saw inside the container (a `cnab_probe::Observation`
+    /// as JSON), when the Docker driver ran the probe image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<Value>,
 }
 
 impl Observation {
@@ -202,13 +206,7 @@ pub fn driver_main(args: &[String]) -> i32 {
     }
     match std::env::var_os(ENV_OBSERVATIONS) {
         Some(file) => {
-            let line = serde_json::to_string(&obs).expect("an observation serializes");
-            let written = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&file)
-                .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
-            if let Err(e) = written {
+            if let Err(e) = append_observation(Path::new(&file), &obs) {
                 eprintln!(
                     "cnab-conformance observer: cannot record the observation in {}: {e}",
                     PathBuf::from(file).display()
@@ -223,6 +221,16 @@ pub fn driver_main(args: &[String]) -> i32 {
         eprintln!("cnab-conformance observer: {e}");
     }
     obs.exit_code
+}
+
+/// Appends one observation as a JSON line to `file`.
+pub fn append_observation(file: &Path, obs: &Observation) -> std::io::Result<()> {
+    let line = serde_json::to_string(obs).expect("an observation serializes");
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()))
 }
 
 /// Reads the observations recorded in a file; a missing file means none.

@@ -24,6 +24,10 @@ pub const KNOWN_CAPABILITIES: &[(&str, &str)] = &[
         "the runtime can hand operations to a cnab-go style command driver (`cnab-<name>` on PATH)",
     ),
     (
+        "docker-driver",
+        "the runtime runs invocation images in Docker containers, so the probe image reports what it saw inside (`run --driver docker`)",
+    ),
+    (
         "custom-actions",
         "the runtime runs custom actions declared in `actions`, including stateless ones",
     ),

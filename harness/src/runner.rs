@@ -16,9 +16,10 @@ use serde_json::{json, Value};
 
 use crate::adapter::Adapter;
 use crate::case::{
-    instantiate, Case, Expectation, ExpectedOutcome, LoadedCase, RevisionChange, PLACEHOLDER_IMAGE,
-    PLACEHOLDER_INSTALLATION,
+    instantiate, Case, Expectation, ExpectedOutcome, LoadedCase, RevisionChange, Step,
+    PLACEHOLDER_DIGEST, PLACEHOLDER_IMAGE, PLACEHOLDER_INSTALLATION,
 };
+use crate::docker_driver::{ProbeTarget, DOCKER_DRIVER_NAME, ENV_RUN_ID};
 use crate::observe::{
     read_observations, Observation, ENV_OBSERVATIONS, ENV_SCRIPT, OBSERVER_DRIVER_NAME,
 };
@@ -52,7 +53,36 @@ pub struct RunOptions {
     /// How many cases run at once (at least 1). Cases are independent: each
     /// has its own installation name, scratch directory and state.
     pub jobs: usize,
+    /// Run invocation images in Docker containers instead of playing the
+    /// command driver.
+    pub docker: Option<DockerMode>,
 }
+
+/// What a run on the Docker path needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerMode {
+    /// The probe image for `{{image}}` and `{{digest}}`.
+    pub probe: ProbeTarget,
+    /// The value of the `io.cnab-conformance.run` label on every container of
+    /// this run.
+    pub run_id: String,
+}
+
+impl DockerMode {
+    /// A mode with a fresh run ID.
+    pub fn new(probe: ProbeTarget) -> DockerMode {
+        DockerMode {
+            probe,
+            run_id: format!(
+                "cnab-conformance-{}",
+                ulid::Ulid::generate().to_string().to_lowercase()
+            ),
+        }
+    }
+}
+
+/// The key of the probe's directions under the bundle's `custom`.
+pub const PROBE_DIRECTIONS_KEY: &str = "io.cnab-conformance.probe";
 
 /// A shard of the cases: `hash:K/N` keeps the cases whose ID hashes to
 /// shard K of N, so a case stays on its shard as the list grows.
@@ -103,6 +133,7 @@ impl RunOptions {
             progress: std::io::stderr().is_terminal(),
             partition: None,
             jobs: 1,
+            docker: None,
         }
     }
 }
@@ -211,7 +242,14 @@ pub fn run_suite(
                 clauses: lc.case.clauses(),
                 steps: Vec::new(),
             },
-            (Some(info), Ok(())) => run_case(adapter, lc, info, &bin, &workdir),
+            (Some(_), Ok(())) if crate::docker_driver::interrupted() => CaseReport {
+                reason: Some("the run was interrupted".into()),
+                verdict: Verdict::Error,
+                ..skipped(lc, String::new())
+            },
+            (Some(info), Ok(())) => {
+                run_case(adapter, lc, info, &bin, &workdir, opts.docker.as_ref())
+            }
         };
         report.duration_ms = t0.elapsed().as_millis() as u64;
         report
@@ -305,8 +343,18 @@ pub fn run_suite(
         finished: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         runtime,
         environment: Environment {
-            observer: "command-driver".to_string(),
-            driver: OBSERVER_DRIVER_NAME.to_string(),
+            observer: if opts.docker.is_some() {
+                "docker"
+            } else {
+                "command-driver"
+            }
+            .to_string(),
+            driver: if opts.docker.is_some() {
+                DOCKER_DRIVER_NAME
+            } else {
+                OBSERVER_DRIVER_NAME
+            }
+            .to_string(),
             timeout_secs: opts.timeout.as_secs(),
             platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
         },
@@ -381,10 +429,16 @@ fn run_case(
     info: &InfoResponse,
     bin: &Path,
     workdir: &Path,
+    docker: Option<&DockerMode>,
 ) -> CaseReport {
+    let observer = if docker.is_some() {
+        "docker-driver"
+    } else {
+        "command-driver"
+    };
     let missing: Vec<String> = lc
         .case
-        .required_capabilities()
+        .required_capabilities_with(observer)
         .into_iter()
         .filter(|c| !info.capabilities.contains(c))
         .collect();
@@ -404,9 +458,18 @@ fn run_case(
     let installation = format!("cnabconf-{}-{nonce}", lc.case.id.replace('.', "-"));
     let mut vars = BTreeMap::new();
     vars.insert(PLACEHOLDER_INSTALLATION, installation.clone());
-    vars.insert(PLACEHOLDER_IMAGE, OBSERVER_IMAGE.to_string());
+    match docker {
+        Some(d) => {
+            vars.insert(PLACEHOLDER_IMAGE, d.probe.reference.clone());
+            vars.insert(PLACEHOLDER_DIGEST, d.probe.digest.clone());
+        }
+        None => {
+            vars.insert(PLACEHOLDER_IMAGE, OBSERVER_IMAGE.to_string());
+            vars.insert(PLACEHOLDER_DIGEST, observer_digest());
+        }
+    }
     let case = instantiate(&lc.case, &vars);
-    let report = run_steps(adapter, lc, &case, bin, workdir);
+    let report = run_steps(adapter, lc, &case, bin, workdir, docker);
     // Clean up even after an error, so a real runtime keeps no leftovers.
     let installations: BTreeSet<&String> = case.steps.iter().map(|s| &s.installation).collect();
     for inst in installations {
@@ -419,12 +482,63 @@ fn run_case(
     report
 }
 
+/// A well-formed digest for `{{digest}}` on the command-driver path, where
+/// no image exists: the sha256 of the observer's image reference.
+pub fn observer_digest() -> String {
+    use sha2::Digest;
+    format!(
+        "sha256:{}",
+        hex::encode(sha2::Sha256::digest(OBSERVER_IMAGE.as_bytes()))
+    )
+}
+
+/// The bundle with the probe's directions for this step's action put under
+/// `custom["io.cnab-conformance.probe"]`: the outputs and exit code of the
+/// step's `image`, and the variables and paths the step's probe checks read.
+pub fn with_probe_directions(bundle: &Value, step: &Step) -> Value {
+    let mut env: Vec<&str> = Vec::new();
+    let mut files: Vec<&str> = Vec::new();
+    for e in &step.expect {
+        match e {
+            Expectation::ProbeEnv { name, .. } => env.push(name),
+            Expectation::ProbeFile { path, .. } | Expectation::ProbeFileIsBundle { path, .. } => {
+                files.push(path)
+            }
+            _ => {}
+        }
+    }
+    let mut directions = json!({
+        "outputs": step.image.outputs,
+        "exitCode": step.image.exit_code,
+    });
+    if !env.is_empty() {
+        directions["env"] = json!(env);
+    }
+    if !files.is_empty() {
+        directions["files"] = json!(files);
+    }
+    let mut out = bundle.clone();
+    if let Some(b) = out.as_object_mut() {
+        let custom = b
+            .entry("custom")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(c) = custom.as_object_mut() {
+            c.insert(
+                PROBE_DIRECTIONS_KEY.to_string(),
+                json!({ step.action.clone(): directions }),
+            );
+        }
+    }
+    out
+}
+
 fn run_steps(
     adapter: &mut dyn Adapter,
     lc: &LoadedCase,
     case: &Case,
     bin: &Path,
     workdir: &Path,
+    docker: Option<&DockerMode>,
 ) -> CaseReport {
     let mut bundle_bytes = serde_json::to_vec(&case.bundle).expect("a bundle serializes");
     let mut bundle_path = workdir.join("bundle.json");
@@ -447,9 +561,20 @@ fn run_steps(
         return error(report, format!("cannot write the bundle: {e}"));
     }
     let mut state = CaseState::default();
+    let mut template = &case.bundle;
     for (i, step) in case.steps.iter().enumerate() {
         if let Some(b) = &step.bundle {
-            bundle_bytes = serde_json::to_vec(b).expect("a bundle serializes");
+            template = b;
+        }
+        if step.bundle.is_some() || docker.is_some() {
+            // On the Docker path each step's bundle carries the probe's
+            // directions for that step; the bundle the runtime gets is the
+            // one the expectations compare with.
+            let bundle = match docker {
+                Some(_) => with_probe_directions(template, step),
+                None => template.clone(),
+            };
+            bundle_bytes = serde_json::to_vec(&bundle).expect("a bundle serializes");
             bundle_path = workdir.join(format!("bundle-{i}.json"));
             if let Err(e) = std::fs::write(&bundle_path, &bundle_bytes) {
                 return error(report, format!("cannot write the bundle: {e}"));
@@ -466,6 +591,9 @@ fn run_steps(
         let mut env = BTreeMap::new();
         env.insert(ENV_OBSERVATIONS.to_string(), obs_file.display().to_string());
         env.insert(ENV_SCRIPT.to_string(), script.display().to_string());
+        if let Some(d) = docker {
+            env.insert(ENV_RUN_ID.to_string(), d.run_id.clone());
+        }
         let req = RunRequest {
             protocol: PROTOCOL.to_string(),
             bundle: bundle_path.clone(),
@@ -474,7 +602,12 @@ fn run_steps(
             parameters: step.parameters.clone(),
             credentials: step.credentials.clone(),
             driver: DriverInfo {
-                name: OBSERVER_DRIVER_NAME.to_string(),
+                name: if docker.is_some() {
+                    DOCKER_DRIVER_NAME
+                } else {
+                    OBSERVER_DRIVER_NAME
+                }
+                .to_string(),
                 path: bin.to_path_buf(),
                 env,
             },
@@ -902,7 +1035,97 @@ fn evaluate(e: &Expectation, ctx: &StepContext<'_>, state: &CaseState) -> (bool,
                 format!("found in {found} of {} claim document(s)", docs.len()),
             )
         }
+        Expectation::ProbeEnv { name, equals, .. } => match probe_of(obs) {
+            Err(why) => (false, why),
+            Ok(p) => (p.env.get(name) == Some(equals), show(p.env.get(name))),
+        },
+        Expectation::ProbeFile {
+            path,
+            kind,
+            equals,
+            mode,
+            ..
+        } => match probe_of(obs) {
+            Err(why) => (false, why),
+            Ok(p) => match p.files.get(path) {
+                None => (false, format!("the probe did not look at {path}")),
+                Some(f) => {
+                    let want_kind = kind.as_deref().unwrap_or("file");
+                    let want_mode = mode.as_deref().and_then(|m| u32::from_str_radix(m, 8).ok());
+                    let content = f.content().map(|b| String::from_utf8_lossy(&b).to_string());
+                    let ok = f.kind == want_kind
+                        && want_mode.is_none_or(|m| f.mode == Some(m))
+                        && equals.as_ref().is_none_or(|e| content.as_ref() == Some(e));
+                    (ok, describe_file(f))
+                }
+            },
+        },
+        Expectation::ProbeFileIsBundle { path, .. } => match probe_of(obs) {
+            Err(why) => (false, why),
+            Ok(p) => match p.files.get(path).and_then(|f| f.content()) {
+                None => (false, format!("no readable file at {path}")),
+                Some(b) if b == ctx.bundle => (true, format!("{} identical bytes", b.len())),
+                Some(b) => (
+                    false,
+                    format!(
+                        "{} bytes that differ from the {}-byte bundle: {:?}",
+                        b.len(),
+                        ctx.bundle.len(),
+                        truncate(&String::from_utf8_lossy(&b), 200)
+                    ),
+                ),
+            },
+        },
+        Expectation::ProbeEntrypoint { path, .. } => match probe_of(obs) {
+            Err(why) => (false, why),
+            Ok(p) => {
+                let as_path = p.argv0.as_deref() == Some(path.as_str())
+                    || p.executable.as_deref() == Some(path.as_str());
+                (
+                    as_path && p.entrypoint_is_run == (path == "/cnab/app/run"),
+                    format!(
+                        "argv0 {}, executable {}",
+                        show(p.argv0.as_ref()),
+                        show(p.executable.as_ref())
+                    ),
+                )
+            }
+        },
     }
+}
+
+/// The probe's own observation from inside the container, or why there is
+/// none.
+fn probe_of(obs: Option<&Observation>) -> Result<cnab_probe::Observation, String> {
+    let Some(o) = obs else {
+        return Err(NOT_RUN.into());
+    };
+    let Some(v) = &o.probe else {
+        return Err(format!(
+            "no probe observation (notes: {})",
+            truncate(&o.notes.join("; "), 300)
+        ));
+    };
+    serde_json::from_value(v.clone()).map_err(|e| format!("garbled probe observation: {e}"))
+}
+
+fn describe_file(f: &cnab_probe::FileRecord) -> String {
+    let mut s = f.kind.clone();
+    if let Some(m) = f.mode {
+        s.push_str(&format!(" mode {m:04o}"));
+    }
+    if let (Some(u), Some(g)) = (f.uid, f.gid) {
+        s.push_str(&format!(" owner {u}:{g}"));
+    }
+    if let Some(t) = &f.text {
+        s.push_str(&format!(" holding {:?}", truncate(t, 200)));
+    } else if f.base64.is_some() {
+        s.push_str(" holding binary content");
+    }
+    if let Some(e) = &f.error {
+        s.push_str(&format!(" ({e})"));
+    }
+    s
 }
 
 /// Whether `s` is a ULID: 26 Crockford base32 characters, first at most 7.

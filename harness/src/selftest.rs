@@ -14,7 +14,7 @@ use crate::adapter::ReferenceAdapter;
 use crate::case::LoadedCase;
 use crate::reference::Mutant;
 use crate::report::Report;
-use crate::runner::{run_suite, RunError, RunOptions};
+use crate::runner::{run_suite, DockerMode, RunError, RunOptions};
 
 /// What happened to one mutant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,7 +56,7 @@ impl SelfTest {
                 .reference
                 .cases
                 .iter()
-                .all(|c| c.verdict == Verdict::Pass)
+                .all(passes_or_needs_other_driver)
             && self.mutants.iter().all(|m| m.killed)
     }
 
@@ -67,12 +67,23 @@ impl SelfTest {
             .reference
             .cases
             .iter()
-            .filter(|c| c.verdict != Verdict::Pass)
+            .filter(|c| !passes_or_needs_other_driver(c))
             .collect();
-        if bad.is_empty() {
+        let other = self
+            .reference
+            .cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Skip)
+            .count();
+        if bad.is_empty() && other == 0 {
             out.push_str(&format!(
                 "reference: all {} cases pass\n",
                 self.reference.cases.len()
+            ));
+        } else if bad.is_empty() {
+            out.push_str(&format!(
+                "reference: all {} cases pass ({other} skipped: they need the other driver)\n",
+                self.reference.cases.len() - other
             ));
         } else {
             out.push_str(&format!("reference: {} case(s) do not pass:\n", bad.len()));
@@ -106,7 +117,28 @@ impl SelfTest {
     }
 }
 
-/// Runs the reference and every mutant in `mutants`.
+/// A case the reference passes, or skips only because it needs the driver
+/// this run does not use (`command-driver` or `docker-driver`).
+fn passes_or_needs_other_driver(c: &crate::report::CaseReport) -> bool {
+    c.verdict == Verdict::Pass
+        || (c.verdict == Verdict::Skip
+            && c.reason.as_deref().is_some_and(|r| {
+                r == "runtime does not declare capability docker-driver"
+                    || r == "runtime does not declare capability command-driver"
+            }))
+}
+
+/// The mutants a self-test runs by default: all of them on the Docker path,
+/// and those the command driver can show otherwise.
+pub fn default_mutants(docker: bool) -> Vec<Mutant> {
+    Mutant::ALL
+        .iter()
+        .copied()
+        .filter(|m| docker || !m.needs_docker())
+        .collect()
+}
+
+/// Runs the reference and every mutant in `mutants` with the command driver.
 pub fn run_selftest(
     cases: &[LoadedCase],
     observer_exe: PathBuf,
@@ -114,11 +146,30 @@ pub fn run_selftest(
     mutants: &[Mutant],
     progress: bool,
 ) -> Result<SelfTest, RunError> {
+    run_selftest_with(cases, observer_exe, timeout, mutants, progress, None)
+}
+
+/// Runs the reference and every mutant in `mutants`, on the Docker path when
+/// `docker` is given.
+pub fn run_selftest_with(
+    cases: &[LoadedCase],
+    observer_exe: PathBuf,
+    timeout: Duration,
+    mutants: &[Mutant],
+    progress: bool,
+    docker: Option<DockerMode>,
+) -> Result<SelfTest, RunError> {
+    let with_docker = docker.is_some();
     let mut opts = RunOptions::new(observer_exe);
     opts.timeout = timeout;
     opts.progress = false;
     opts.jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let reference = run_suite(&mut ReferenceAdapter::new(None, timeout), cases, &opts)?;
+    opts.docker = docker;
+    let reference = run_suite(
+        &mut ReferenceAdapter::new(None, timeout).with_docker(with_docker),
+        cases,
+        &opts,
+    )?;
     if progress {
         eprintln!("reference: {} cases run", reference.cases.len());
     }
@@ -134,7 +185,11 @@ pub fn run_selftest(
             .collect();
         let mut killed_by = Vec::new();
         if !targeted.is_empty() {
-            let report = run_suite(&mut ReferenceAdapter::new(Some(*m), timeout), cases, &mopts)?;
+            let report = run_suite(
+                &mut ReferenceAdapter::new(Some(*m), timeout).with_docker(with_docker),
+                cases,
+                &mopts,
+            )?;
             for c in &report.cases {
                 let failed_on_clause = c.steps.iter().any(|s| {
                     s.expectations.iter().any(|e| {

@@ -156,7 +156,9 @@ fn selftest_kills_every_mutant() {
     let out = run(&["selftest"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let s = String::from_utf8_lossy(&out.stdout);
-    let n = cnab_harness::reference::Mutant::ALL.len();
+    // Without `--driver docker` the mutants only Docker can show are left out.
+    let n = cnab_harness::selftest::default_mutants(false).len();
+    assert!(n < cnab_harness::reference::Mutant::ALL.len());
     assert!(s.contains(&format!("mutation score: {n}/{n}")), "{s}");
     assert!(!s.contains("SURVIVED"), "{s}");
 }

@@ -91,6 +91,9 @@ pub enum Mutant {
     RejectCustomActionBundles,
     /// `CNAB_LAST_REVISION` carries the new revision instead of the previous one.
     WrongLastRevision,
+    /// The image is run without checking it against its `contentDigest`
+    /// (only a driver that sees digests, the Docker one, can show it).
+    SkipDigestCheck,
 }
 
 impl Mutant {
@@ -137,6 +140,7 @@ impl Mutant {
         Mutant::RefuseAfterFailure,
         Mutant::RejectCustomActionBundles,
         Mutant::WrongLastRevision,
+        Mutant::SkipDigestCheck,
     ];
 
     /// The stable kebab-case name.
@@ -183,6 +187,7 @@ impl Mutant {
             Mutant::RefuseAfterFailure => "refuse-after-failure",
             Mutant::RejectCustomActionBundles => "reject-custom-action-bundles",
             Mutant::WrongLastRevision => "wrong-last-revision",
+            Mutant::SkipDigestCheck => "skip-digest-check",
         }
     }
 
@@ -249,7 +254,15 @@ impl Mutant {
             Mutant::RefuseAfterFailure => &["core.runtime.failure.uninstall_resolves"],
             Mutant::RejectCustomActionBundles => &["core.actions.unsupported_tolerated"],
             Mutant::WrongLastRevision => &["core.runtime.env.CNAB_LAST_REVISION"],
+            Mutant::SkipDigestCheck => &["core.runtime.contentDigest.verify"],
         }
+    }
+
+    /// Whether only the Docker driver can show this mutant's defect (the
+    /// command driver sees no image digests), so that `selftest` runs it
+    /// only with `--driver docker`.
+    pub fn needs_docker(self) -> bool {
+        matches!(self, Mutant::SkipDigestCheck)
     }
 }
 

@@ -444,13 +444,36 @@ impl Reference {
         let Some(image) = chosen else {
             return refuse("no invocation image fits this driver");
         };
-        match driver.verify_digest(&image) {
+        let mut image = image;
+        let check = driver.verify_digest(&image);
+        if self.is(Mutant::SkipDigestCheck) {
+            // The defect: no check at all, and the driver is not asked to
+            // check either.
+            if let Some(i) = image.as_object_mut() {
+                i.remove("contentDigest");
+            }
+        }
+        match check {
+            _ if self.is(Mutant::SkipDigestCheck) => {}
             DigestCheck::Mismatch(m) => {
                 return refuse(format!(
                     "invocation image does not match its contentDigest: {m}"
                 ))
             }
+            DigestCheck::Failed(m) => {
+                return refuse(format!(
+                    "cannot check the invocation image against its contentDigest: {m}"
+                ))
+            }
             DigestCheck::Verified => {}
+            DigestCheck::Absent => {
+                // 101 § Invocation Images: the runtime SHOULD report the
+                // missing digest and MAY let the user go on; the reference
+                // goes on and reports it.
+                if !self.is(Mutant::SilentMissingDigest) {
+                    warnings.push("warning: the invocation image has no contentDigest".to_string());
+                }
+            }
             DigestCheck::NotVisible => {
                 if image.get("contentDigest").is_none() {
                     if !self.is(Mutant::SilentMissingDigest) {
