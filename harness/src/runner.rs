@@ -69,15 +69,20 @@ pub struct DockerMode {
 }
 
 impl DockerMode {
-    /// A mode with a fresh run ID.
+    /// A mode with the run ID from `CNAB_CONFORMANCE_RUN_ID` when it is set
+    /// (so a caller knows the label to look for), else a fresh one,
+    /// `cnab-conformance-<ulid>`.
     pub fn new(probe: ProbeTarget) -> DockerMode {
-        DockerMode {
-            probe,
-            run_id: format!(
-                "cnab-conformance-{}",
-                ulid::Ulid::generate().to_string().to_lowercase()
-            ),
-        }
+        let run_id = std::env::var(ENV_RUN_ID)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| {
+                format!(
+                    "cnab-conformance-{}",
+                    ulid::Ulid::generate().to_string().to_lowercase()
+                )
+            });
+        DockerMode { probe, run_id }
     }
 }
 
@@ -732,7 +737,7 @@ fn observed_excerpt(o: &Observation, credentials: &BTreeMap<String, String>) -> 
         .iter()
         .map(|(k, v)| (k.clone(), mask(v)))
         .collect();
-    json!({
+    let mut excerpt = json!({
         "environment": env,
         "files": files,
         "outputs": o.outputs(),
@@ -740,7 +745,40 @@ fn observed_excerpt(o: &Observation, credentials: &BTreeMap<String, String>) -> 
         "exit_code": o.exit_code,
         "notes": o.notes,
         "operation_error": o.operation_error,
-    })
+    });
+    // What the probe saw inside the container: values masked, files by kind,
+    // mode and owner (their content is in the expectations that need it).
+    if let Ok(p) = probe_of(Some(o)) {
+        let env: BTreeMap<&String, String> = p.env.iter().map(|(k, v)| (k, mask(v))).collect();
+        let files: BTreeMap<&String, String> = p
+            .files
+            .iter()
+            .map(|(k, f)| {
+                let mut d = f.kind.clone();
+                if let Some(m) = f.mode {
+                    d.push_str(&format!(" mode {m:04o}"));
+                }
+                if let (Some(u), Some(g)) = (f.uid, f.gid) {
+                    d.push_str(&format!(" owner {u}:{g}"));
+                }
+                if let Some(n) = f.size {
+                    d.push_str(&format!(" {n} bytes"));
+                }
+                (k, d)
+            })
+            .collect();
+        excerpt["probe"] = json!({
+            "argv0": p.argv0,
+            "entrypoint_is_run": p.entrypoint_is_run,
+            "uid": p.uid,
+            "gid": p.gid,
+            "env": env,
+            "files": files,
+            "outputs_written": p.outputs_written,
+            "problems": p.problems,
+        });
+    }
+    excerpt
 }
 
 struct StepContext<'a> {
@@ -1241,6 +1279,35 @@ mod tests {
         assert!(!is_rfc3339("2018-08-30 20:39:55Z"));
         assert!(!is_rfc3339("2018-08-30T20:39:55"));
         assert!(!is_rfc3339("2018-08-30T20:39:55.Z"));
+    }
+
+    #[test]
+    fn probe_directions_go_under_the_step_action_and_keep_other_custom_keys() {
+        let bundle = json!({"name": "b", "custom": {"com.example": {"x": 1}}});
+        let step: Step = serde_json::from_value(json!({
+            "action": "upgrade",
+            "image": {"outputs": {"o": "v"}, "exit_code": 4},
+            "expect": [
+                {"check": "probe_env", "clauses": ["c"], "name": "EXTRA", "equals": "1"},
+                {"check": "probe_file", "clauses": ["c"], "path": "/etc/x"},
+                {"check": "outcome", "clauses": ["c"], "is": "failed"}
+            ]
+        }))
+        .unwrap();
+        let b = with_probe_directions(&bundle, &step);
+        assert_eq!(b["custom"]["com.example"], json!({"x": 1}));
+        assert_eq!(
+            b["custom"][PROBE_DIRECTIONS_KEY],
+            json!({"upgrade": {"outputs": {"o": "v"}, "exitCode": 4, "env": ["EXTRA"], "files": ["/etc/x"]}})
+        );
+        // The directions read back as the probe reads them.
+        let d: cnab_probe::Directions =
+            serde_json::from_value(b["custom"][PROBE_DIRECTIONS_KEY]["upgrade"].clone()).unwrap();
+        assert_eq!(d.exit_code, 4);
+        assert_eq!(d.outputs["o"], "v");
+        // A bundle without `custom` gets one.
+        let b = with_probe_directions(&json!({"name": "b"}), &step);
+        assert!(b["custom"][PROBE_DIRECTIONS_KEY]["upgrade"].is_object());
     }
 
     #[test]

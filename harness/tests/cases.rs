@@ -130,6 +130,10 @@ fn case_bundles_are_valid_bundles_unless_deliberately_not() {
         cnab_harness::case::PLACEHOLDER_IMAGE,
         cnab_harness::runner::OBSERVER_IMAGE.to_string(),
     );
+    vars.insert(
+        cnab_harness::case::PLACEHOLDER_DIGEST,
+        cnab_harness::runner::observer_digest(),
+    );
     let mut problems = Vec::new();
     for lc in cnab_harness::case::load_embedded().unwrap() {
         let case = cnab_harness::case::instantiate(&lc.case, &vars);

@@ -1,0 +1,303 @@
+//! The suite on the Docker path: `run --driver docker` against the reference,
+//! the refusal of a wrong digest, `selftest --driver docker`, and no container
+//! left behind after a passing run, a failing run and an interrupted one.
+//!
+//! These tests need the engine (`DOCKER_HOST` or /var/run/docker.sock) and
+//! the registry (`CNAB_TEST_REGISTRY` or 127.0.0.1:5000). When either is
+//! missing they print `skipping: ...` and pass, unless `CI=true`, where they
+//! fail.
+
+mod util;
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use cnab_model::Verdict;
+use util::*;
+
+/// The tests count the suite's containers, so they run one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Whether the engine and the registry answer; prints why not and returns
+/// false outside CI, fails in CI.
+fn docker_ready() -> bool {
+    let why = match cnab_docker::Engine::connect() {
+        Err(e) => Some(format!("the docker engine is unavailable: {e}")),
+        Ok(_) => {
+            let registry = cnab_docker::registry_from_env();
+            let reachable = registry
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut a| a.next())
+                .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok());
+            if reachable {
+                None
+            } else {
+                Some(format!("the registry at {registry} does not answer"))
+            }
+        }
+    };
+    match why {
+        None => true,
+        Some(why) => {
+            assert!(!in_ci(), "CI=true but {why}");
+            eprintln!("skipping: {why}");
+            false
+        }
+    }
+}
+
+/// The IDs of every container labelled with run `run_id`.
+fn labelled(run_id: &str) -> Vec<String> {
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--filter"])
+        .arg(format!("label=io.cnab-conformance.run={run_id}"))
+        .output()
+        .expect("the docker command runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// A run ID unique to this test process and test, given to the binary
+/// through `CNAB_CONFORMANCE_RUN_ID`, so that runs of other processes do not
+/// count.
+fn run_id(test: &str) -> String {
+    format!(
+        "cnab-conformance-test-{}-{test}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+/// Runs the binary in `cwd` with the run ID set.
+fn run_labelled(cwd: &std::path::Path, id: &str, args: &[&str]) -> std::process::Output {
+    std::env::set_var("CNAB_CONFORMANCE_RUN_ID", id);
+    let out = run_in(cwd, args, b"");
+    std::env::remove_var("CNAB_CONFORMANCE_RUN_ID");
+    out
+}
+
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[test]
+fn run_with_the_docker_driver_passes_every_case_and_leaves_no_container() {
+    if !docker_ready() {
+        return;
+    }
+    let _serial = lock();
+    let id = run_id("pass");
+    let d = tempfile::tempdir().unwrap();
+    let report_path = d.path().join("docker.json");
+    let out = run_labelled(
+        d.path(),
+        &id,
+        &[
+            "run",
+            "--driver",
+            "docker",
+            "--out",
+            report_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = read_report(&report_path);
+    assert_eq!(report.environment.observer, "docker");
+    assert_eq!(report.environment.driver, "docker");
+    assert!(report
+        .runtime
+        .capabilities
+        .contains(&"docker-driver".to_string()));
+    assert!(!report
+        .runtime
+        .capabilities
+        .contains(&"command-driver".to_string()));
+    let cases = cnab_harness::case::load_embedded().unwrap();
+    assert_eq!(report.cases.len(), cases.len());
+    for c in &report.cases {
+        let lc = cases.iter().find(|l| l.case.id == c.id).unwrap();
+        let command_only = lc.case.requires.contains(&"command-driver".to_string());
+        if command_only {
+            assert_eq!(c.verdict, Verdict::Skip, "{}", c.id);
+        } else {
+            assert_eq!(c.verdict, Verdict::Pass, "{}: {:?}", c.id, c.reason);
+        }
+    }
+    // Docker-only cases ran, and the probe reported from inside.
+    let verified = report
+        .cases
+        .iter()
+        .find(|c| c.id == "images-docker.digest-verified")
+        .unwrap();
+    let observed = verified.steps[0].observed.as_ref().unwrap();
+    assert_eq!(observed["probe"]["argv0"], "/cnab/app/run", "{observed}");
+    assert_eq!(observed["probe"]["env"]["CNAB_ACTION"], "install");
+    // The wrong digest was refused before any container ran.
+    let wrong = report
+        .cases
+        .iter()
+        .find(|c| c.id == "images-docker.digest-mismatch")
+        .unwrap();
+    assert_eq!(wrong.verdict, Verdict::Pass);
+    assert_eq!(wrong.steps[0].outcome, "refused");
+    assert!(!wrong.steps[0].image_ran);
+    assert!(
+        wrong.steps[0].message.contains("contentDigest"),
+        "{}",
+        wrong.steps[0].message
+    );
+    assert_eq!(
+        labelled(&id),
+        Vec::<String>::new(),
+        "the run left containers behind"
+    );
+}
+
+#[test]
+fn the_skip_digest_check_mutant_runs_the_wrong_image_and_fails_only_the_digest_case() {
+    if !docker_ready() {
+        return;
+    }
+    let _serial = lock();
+    let id = run_id("mutant");
+    let d = tempfile::tempdir().unwrap();
+    let report_path = d.path().join("mutant.json");
+    let out = run_labelled(
+        d.path(),
+        &id,
+        &[
+            "run",
+            "--driver",
+            "docker",
+            "--mutant",
+            "skip-digest-check",
+            "--case",
+            "images-docker.digest",
+            "--out",
+            report_path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = read_report(&report_path);
+    let verdict = |id: &str| {
+        report
+            .cases
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.verdict)
+            .unwrap()
+    };
+    assert_eq!(verdict("images-docker.digest-mismatch"), Verdict::Fail);
+    assert_eq!(verdict("images-docker.digest-verified"), Verdict::Pass);
+    let wrong = report
+        .cases
+        .iter()
+        .find(|c| c.id == "images-docker.digest-mismatch")
+        .unwrap();
+    assert!(wrong.steps[0].image_ran, "the mutant ran the image");
+    assert_eq!(
+        labelled(&id),
+        Vec::<String>::new(),
+        "a failing run left containers behind"
+    );
+}
+
+#[test]
+fn selftest_with_the_docker_driver_kills_every_mutant_including_skip_digest_check() {
+    if !docker_ready() {
+        return;
+    }
+    let _serial = lock();
+    let id = run_id("selftest");
+    let d = tempfile::tempdir().unwrap();
+    let out = run_labelled(d.path(), &id, &["selftest", "--driver", "docker"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = String::from_utf8_lossy(&out.stdout);
+    let n = cnab_harness::reference::Mutant::ALL.len();
+    assert!(s.contains(&format!("mutation score: {n}/{n}")), "{s}");
+    assert!(
+        s.contains("killed    skip-digest-check (by images-docker.digest-mismatch)"),
+        "{s}"
+    );
+    assert_eq!(
+        labelled(&id),
+        Vec::<String>::new(),
+        "the self-test left containers behind"
+    );
+}
+
+#[test]
+fn an_interrupted_docker_run_removes_its_containers() {
+    if !docker_ready() {
+        return;
+    }
+    let _serial = lock();
+    let id = run_id("interrupted");
+    let d = tempfile::tempdir().unwrap();
+    let mut child = Command::new(bin())
+        .env("CNAB_CONFORMANCE_RUN_ID", &id)
+        .args(["run", "--driver", "docker", "-j", "1", "--out"])
+        .arg(d.path().join("interrupted.json"))
+        .current_dir(d.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // Wait until one of the run's containers exists, then press Ctrl-C.
+    // The deadline only guards against a hang; it measures nothing.
+    let guard = Instant::now() + Duration::from_secs(120);
+    let mut seen = false;
+    while Instant::now() < guard {
+        if !labelled(&id).is_empty() {
+            seen = true;
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(seen, "no container of the run appeared");
+    // SAFETY: kill(2) on our own child's PID.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(rc, 0);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > guard {
+            let _ = child.kill();
+            panic!("the interrupted run did not stop");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    use std::io::Read;
+    let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(
+        labelled(&id),
+        Vec::<String>::new(),
+        "the interrupted run left containers behind"
+    );
+}
