@@ -86,12 +86,43 @@ fn run_id(test: &str) -> String {
     )
 }
 
-/// Runs the binary in `cwd` with the run ID set.
+/// A guard against a hang, not a measurement: a self-test over real
+/// containers on a loaded two-core machine takes minutes.
+const LONG_GUARD: Duration = Duration::from_secs(900);
+
+/// Runs the binary in `cwd` with the run ID set; kills it past the guard.
 fn run_labelled(cwd: &std::path::Path, id: &str, args: &[&str]) -> std::process::Output {
-    std::env::set_var("CNAB_CONFORMANCE_RUN_ID", id);
-    let out = run_in(cwd, args, b"");
-    std::env::remove_var("CNAB_CONFORMANCE_RUN_ID");
-    out
+    use wait_timeout::ChildExt;
+    let mut child = Command::new(bin())
+        .env("CNAB_CONFORMANCE_RUN_ID", id)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let read = |r: &mut dyn std::io::Read| {
+        let mut v = Vec::new();
+        let _ = r.read_to_end(&mut v);
+        v
+    };
+    let out_t = std::thread::spawn(move || read(&mut out_pipe));
+    let err_t = std::thread::spawn(move || read(&mut err_pipe));
+    let status = match child.wait_timeout(LONG_GUARD).unwrap() {
+        Some(s) => s,
+        None => {
+            let _ = child.kill();
+            panic!("cnab-conformance {args:?} ran past the {LONG_GUARD:?} guard");
+        }
+    };
+    std::process::Output {
+        status,
+        stdout: out_t.join().unwrap(),
+        stderr: err_t.join().unwrap(),
+    }
 }
 
 fn lock() -> std::sync::MutexGuard<'static, ()> {
