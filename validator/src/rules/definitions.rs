@@ -4,6 +4,8 @@
 //! schema of every version: 1.2.0 checks definitions against the draft-07
 //! meta-schema and older versions against `definitions.schema.json`.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use super::{ptr, quote, shorten, Bundle, Sink};
@@ -40,7 +42,7 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
         let mut fractional_default = false;
         if integers_only {
             let mut found = Vec::new();
-            find_fractions(def, &base, false, &mut found);
+            find_fractions(def, &mut base.clone(), false, &mut found);
             for p in found {
                 fractional_default |= p.starts_with(&format!("{base}/default"));
                 out.push(
@@ -76,7 +78,10 @@ fn singular(section: &str) -> &'static str {
 /// Collects pointers to fractional numbers held in value keywords
 /// (`default`, `enum`, `const`, `examples`), which the older definitions
 /// meta-schema leaves unchecked.
-fn find_fractions(v: &Value, at: &str, in_value: bool, found: &mut Vec<String>) {
+///
+/// `at` is the pointer of `v`; it is extended and restored on the way down,
+/// so a pointer string is only made for a number that is found.
+fn find_fractions(v: &Value, at: &mut String, in_value: bool, found: &mut Vec<String>) {
     match v {
         Value::Number(n)
             if in_value
@@ -84,23 +89,24 @@ fn find_fractions(v: &Value, at: &str, in_value: bool, found: &mut Vec<String>) 
                 && !n.is_u64()
                 && n.as_f64().is_some_and(|f| f.fract() != 0.0) =>
         {
-            found.push(at.to_string());
+            found.push(at.clone());
         }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                find_fractions(item, &format!("{at}/{i}"), in_value, found);
+                let len = at.len();
+                let _ = write!(at, "/{i}");
+                find_fractions(item, at, in_value, found);
+                at.truncate(len);
             }
         }
         Value::Object(map) => {
             for (k, item) in map {
                 let value_kw =
                     in_value || matches!(k.as_str(), "default" | "enum" | "const" | "examples");
-                find_fractions(
-                    item,
-                    &format!("{at}{}", ptr(&[k.as_str()])),
-                    value_kw,
-                    found,
-                );
+                let len = at.len();
+                at.push_str(&ptr(&[k.as_str()]));
+                find_fractions(item, at, value_kw, found);
+                at.truncate(len);
             }
         }
         _ => {}
