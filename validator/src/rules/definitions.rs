@@ -166,16 +166,24 @@ thread_local! {
 }
 
 /// The definition's JSON text without its top-level annotation keywords.
+///
+/// For an object, each kept member is written as its JSON key, `:`, its JSON
+/// value and `,`: JSON tokens delimit themselves, so different definitions
+/// never share a key, and no filtered copy of the object is made.
 fn cache_key(def: &Value) -> Option<String> {
-    match def {
-        Value::Object(m) if m.keys().any(|k| ANNOTATIONS.contains(&k.as_str())) => {
-            let kept: serde_json::Map<String, Value> = m
-                .iter()
-                .filter(|(k, _)| !ANNOTATIONS.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            serde_json::to_string(&kept).ok()
+    let Value::Object(m) = def else {
+        return serde_json::to_string(def).ok();
+    };
+    let mut key = Vec::with_capacity(64);
+    key.push(b'{');
+    for (k, v) in m {
+        if ANNOTATIONS.contains(&k.as_str()) {
+            continue;
         }
-        other => serde_json::to_string(other).ok(),
+        serde_json::to_writer(&mut key, k).ok()?;
+        key.push(b':');
+        serde_json::to_writer(&mut key, v).ok()?;
+        key.push(b',');
     }
+    String::from_utf8(key).ok()
 }
