@@ -987,6 +987,31 @@ mod tests {
     }
 
     #[test]
+    fn definitions_that_differ_only_in_annotations_are_judged_on_their_own_defaults() {
+        // The rules share one compiled validator between these definitions;
+        // each default must still be judged by itself.
+        let d = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        let bundle = format!(
+            r#"{{"definitions":{{"a":{{"default":"x","type":"string"}},"b":{{"default":5,"description":"d","type":"string"}},"c":{{"default":"y","title":"t","type":"string"}},"d":{{"default":"z","maxLength":0,"type":"string"}}}},"invocationImages":[{{"contentDigest":"{d}","image":"a/b@{d}"}}],"name":"x","schemaVersion":"v1.2.0","version":"1.0.0"}}"#
+        );
+        for _ in 0..2 {
+            let r = Validator::default().check("t", bundle.as_bytes());
+            let pointers: Vec<&str> = r
+                .findings
+                .iter()
+                .filter(|f| f.clause == "core.definitions.default_valid")
+                .map(|f| f.pointer.as_str())
+                .collect();
+            assert_eq!(
+                pointers,
+                ["/definitions/b/default", "/definitions/d/default"],
+                "{:?}",
+                r.findings
+            );
+        }
+    }
+
+    #[test]
     fn first_difference_finds_the_offset() {
         assert_eq!(first_difference(b"abc", b"abd"), 2);
         assert_eq!(first_difference(b"ab", b"abc"), 2);
