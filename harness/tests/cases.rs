@@ -167,3 +167,30 @@ fn cases_check_rejects_a_bundle_of_another_spec_version() {
     let err = broken(&file_with(&[c]));
     assert!(err.contains("does not match the case's spec"), "{err}");
 }
+
+#[test]
+fn probe_checks_need_the_docker_driver_and_a_missing_path_has_no_mode() {
+    let c = GOOD_CASE.replace(
+        r#"{"check": "outcome", "clauses": ["CLAUSE"], "is": "succeeded"}"#,
+        r#"{"check": "probe_file", "clauses": ["core.runtime.mount.bundle_json"], "path": "/cnab/x", "kind": "missing", "mode": "0600"}"#,
+    );
+    let err = broken(&file_with(&[c]));
+    assert!(err.contains("a missing path has no mode"), "{err}");
+    let c = GOOD_CASE.replace(
+        r#"{"check": "outcome", "clauses": ["CLAUSE"], "is": "succeeded"}"#,
+        r#"{"check": "probe_file", "clauses": ["core.runtime.mount.bundle_json"], "path": "/cnab/x", "mode": "rw-------"}"#,
+    );
+    let err = broken(&file_with(&[c]));
+    assert!(err.contains("schema"), "{err}");
+    let ok = GOOD_CASE.replace(
+        r#"{"check": "outcome", "clauses": ["CLAUSE"], "is": "succeeded"}"#,
+        r#"{"check": "probe_env", "clauses": ["core.runtime.env.CNAB_ACTION"], "name": "CNAB_ACTION", "equals": "install"}"#,
+    );
+    let loaded = cnab_harness::case::load(&[("x.json".to_string(), file_with(&[ok]))]).unwrap();
+    let caps = loaded[0].case.required_capabilities_with("docker-driver");
+    assert!(caps.contains(&"docker-driver".to_string()), "{caps:?}");
+    assert!(!caps.contains(&"command-driver".to_string()), "{caps:?}");
+    let caps = loaded[0].case.required_capabilities();
+    assert!(caps.contains(&"docker-driver".to_string()), "{caps:?}");
+    assert!(caps.contains(&"command-driver".to_string()), "{caps:?}");
+}

@@ -332,3 +332,39 @@ fn an_interrupted_docker_run_removes_its_containers() {
         "the interrupted run left containers behind"
     );
 }
+
+#[test]
+fn the_docker_driver_without_an_engine_is_a_clear_error_not_a_panic() {
+    // Needs no engine: it points at a socket that does not exist.
+    let d = tempfile::tempdir().unwrap();
+    let sock = d.path().join("no-engine.sock");
+    let out = Command::new(bin())
+        .env("DOCKER_HOST", format!("unix://{}", sock.display()))
+        .args(["run", "--driver", "docker", "--out"])
+        .arg(d.path().join("r.json"))
+        .current_dir(d.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary starts");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot prepare the probe image for --driver docker")
+            && err.contains("cannot reach the docker engine"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!d.path().join("r.json").exists());
+}
+
+#[test]
+fn the_docker_driver_is_only_for_the_built_in_reference() {
+    let out = run(&["run", "--driver", "docker", "--runtime", "/bin/true"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--driver docker applies only to the built-in reference runtime"),
+        "{}",
+        text(&out)
+    );
+}
