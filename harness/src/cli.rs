@@ -415,6 +415,9 @@ pub fn main() -> Result<ExitCode> {
             } else {
                 mutants
             };
+            if let Some(m) = mutants.iter().find(|m| m.needs_docker() && !docker) {
+                bail!("mutant `{m}` can only be caught with --driver docker");
+            }
             let exe = std::env::current_exe().context("cannot find this executable")?;
             let mode = if docker { Some(docker_mode()?) } else { None };
             let st = run_selftest_with(
@@ -534,6 +537,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         }
     };
     let docker = args.driver == DriverKind::Docker;
+    if let Some(m) = args.mutant.filter(|m| m.needs_docker() && !docker) {
+        eprintln!("cnab-conformance: note: mutant `{m}` only shows with --driver docker");
+    }
     if docker && args.runtime != "reference" {
         bail!("--driver docker applies only to the built-in reference runtime");
     }

@@ -368,3 +368,16 @@ fn the_docker_driver_is_only_for_the_built_in_reference() {
         text(&out)
     );
 }
+
+#[test]
+fn a_docker_only_mutant_in_a_command_driver_selftest_is_a_usage_error() {
+    // Needs no engine: the self-test refuses before anything runs.
+    let out = run(&["selftest", "--mutant", "skip-digest-check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("mutant `skip-digest-check` can only be caught with --driver docker"),
+        "{}",
+        text(&out)
+    );
+}
