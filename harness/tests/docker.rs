@@ -381,3 +381,86 @@ fn a_docker_only_mutant_in_a_command_driver_selftest_is_a_usage_error() {
         text(&out)
     );
 }
+
+#[test]
+fn the_docker_driver_checks_digests_and_records_what_the_probe_saw() {
+    use cnab_harness::docker_driver::{prepare_probe_image, DockerDriver};
+    use cnab_harness::driver::{DigestCheck, Driver, Operation};
+    use serde_json::json;
+    if !docker_ready() {
+        return;
+    }
+    let _serial = lock();
+    let probe = prepare_probe_image().expect("the probe image is ready");
+    let id = run_id("driver");
+    let d = tempfile::tempdir().unwrap();
+    let obs_file = d.path().join("obs.jsonl");
+    let driver = DockerDriver::connect(&id, Duration::from_secs(120), Some(obs_file.clone()))
+        .expect("the engine answers");
+    assert_eq!(driver.handles().unwrap(), ["docker", "oci"]);
+    let image = |digest: Option<&str>| {
+        let mut i = json!({"image": probe.reference, "imageType": "docker"});
+        if let Some(d) = digest {
+            i["contentDigest"] = json!(d);
+        }
+        i
+    };
+    assert_eq!(
+        driver.verify_digest(&image(Some(&probe.digest))),
+        DigestCheck::Verified
+    );
+    assert_eq!(driver.verify_digest(&image(None)), DigestCheck::Absent);
+    let wrong = format!("sha256:{}", "ab".repeat(32));
+    assert!(matches!(
+        driver.verify_digest(&image(Some(&wrong))),
+        DigestCheck::Mismatch(m) if m.contains(&wrong)
+    ));
+    let missing = json!({"image": "127.0.0.1:1/no/such:image", "contentDigest": wrong});
+    assert!(matches!(
+        driver.verify_digest(&missing),
+        DigestCheck::Failed(_)
+    ));
+
+    let bundle = json!({
+        "schemaVersion": "v1.2.0", "name": "b", "version": "1.0.0",
+        "invocationImages": [image(Some(&probe.digest))],
+        "custom": {"io.cnab-conformance.probe": {"install": {"outputs": {"o": "out"}, "exitCode": 5}}}
+    });
+    let op = Operation {
+        installation_name: "i".into(),
+        revision: "r".into(),
+        action: "install".into(),
+        parameters: Default::default(),
+        image: image(Some(&probe.digest)),
+        environment: [("CNAB_ACTION".to_string(), "install".to_string())].into(),
+        files: [("/cnab/bundle.json".to_string(), bundle.to_string())].into(),
+        outputs: [("/cnab/app/outputs/o".to_string(), "o".to_string())].into(),
+        bundle: bundle.clone(),
+    };
+    let result = driver.run(&op).expect("the container ran");
+    assert_eq!(result.exit_code, Some(5));
+    assert_eq!(result.outputs.get("o").map(String::as_str), Some("out"));
+    let recorded = cnab_harness::observe::read_observations(&obs_file).unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].exit_code, 5);
+    assert_eq!(recorded[0].outputs_written, ["o"]);
+    assert_eq!(recorded[0].action().as_deref(), Some("install"));
+    let inside = recorded[0].probe.as_ref().expect("the probe reported");
+    assert_eq!(inside["env"]["CNAB_ACTION"], "install");
+    assert_eq!(
+        inside["files"]["/cnab/bundle.json"]["text"],
+        bundle.to_string()
+    );
+    // A wrong digest in the operation itself is refused by the engine check
+    // too, and nothing is recorded.
+    let mut bad = op.clone();
+    bad.image = image(Some(&wrong));
+    assert!(driver.run(&bad).is_err());
+    assert_eq!(
+        cnab_harness::observe::read_observations(&obs_file)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(labelled(&id), Vec::<String>::new());
+}
