@@ -1166,50 +1166,9 @@ fn describe_file(f: &cnab_probe::FileRecord) -> String {
     s
 }
 
-/// Whether `s` is a ULID: 26 Crockford base32 characters, first at most 7.
-pub fn is_ulid(s: &str) -> bool {
-    s.len() == 26 && ulid::Ulid::from_string(s).is_ok()
-}
-
-/// Whether `s` is an RFC 3339 date-time (`2020-01-02T03:04:05.6Z`, offsets allowed).
-pub fn is_rfc3339(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    if b.len() < 20
-        || !digits(0..4)
-        || b[4] != b'-'
-        || !digits(5..7)
-        || b[7] != b'-'
-        || !digits(8..10)
-        || !(b[10] == b'T' || b[10] == b't')
-        || !digits(11..13)
-        || b[13] != b':'
-        || !digits(14..16)
-        || b[16] != b':'
-        || !digits(17..19)
-    {
-        return false;
-    }
-    let mut i = 19;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == start {
-            return false;
-        }
-    }
-    match &b[i..] {
-        [b'Z'] | [b'z'] => true,
-        [s, h1, h2, b':', m1, m2] if (*s == b'+' || *s == b'-') => {
-            [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
-        }
-        _ => false,
-    }
-}
+/// The claims spec's identifier and timestamp syntax, shared with the
+/// validator so a claim is judged the same way by both tools.
+pub use cnab_validator::rules::{is_rfc3339, is_ulid};
 
 fn claim_validator() -> Result<&'static jsonschema::Validator, String> {
     static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();

@@ -58,14 +58,6 @@ fn committed_renderings_match_the_committed_reports() {
     );
 }
 
-fn verdicts(report: &cnab_harness::report::Report) -> Vec<(String, Verdict)> {
-    report
-        .cases
-        .iter()
-        .map(|c| (c.id.clone(), c.verdict))
-        .collect()
-}
-
 #[test]
 fn committed_reports_have_the_verdicts_of_a_fresh_run() {
     let d = tempfile::tempdir().unwrap();

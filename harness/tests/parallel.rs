@@ -7,14 +7,6 @@ mod util;
 use cnab_model::Verdict;
 use util::*;
 
-fn verdicts(report: &cnab_harness::report::Report) -> Vec<(String, Verdict)> {
-    report
-        .cases
-        .iter()
-        .map(|c| (c.id.clone(), c.verdict))
-        .collect()
-}
-
 #[test]
 fn parallel_and_sequential_runs_agree_case_by_case() {
     let d = tempfile::tempdir().unwrap();

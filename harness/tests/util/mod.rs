@@ -98,3 +98,12 @@ pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     p
 }
+
+/// Each case's ID and verdict, in report order.
+pub fn verdicts(report: &cnab_harness::report::Report) -> Vec<(String, cnab_model::Verdict)> {
+    report
+        .cases
+        .iter()
+        .map(|c| (c.id.clone(), c.verdict))
+        .collect()
+}

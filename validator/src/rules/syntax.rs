@@ -131,7 +131,7 @@ pub(crate) fn digest_problem(d: &str) -> Option<String> {
 }
 
 /// Whether `s` is a ULID: 26 Crockford base32 characters, the first 0-7.
-pub(crate) fn is_ulid(s: &str) -> bool {
+pub fn is_ulid(s: &str) -> bool {
     const ALPHABET: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     s.len() == 26
         && s.bytes().next().is_some_and(|b| (b'0'..=b'7').contains(&b))
@@ -139,7 +139,7 @@ pub(crate) fn is_ulid(s: &str) -> bool {
 }
 
 /// Whether `s` is an RFC 3339 `date-time` (the ISO 8601 extended profile).
-pub(crate) fn is_rfc3339(s: &str) -> bool {
+pub fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = b.get(r)?;
