@@ -234,10 +234,16 @@ enum SchemaKind {
 
 #[derive(Subcommand)]
 enum CasesCommand {
-    /// Check case files: schema, unique IDs, known clauses and capabilities.
+    /// Check case files: schema, unique IDs, known clauses and capabilities
+    /// for runtime cases; schema, unique IDs, known clauses and existing
+    /// documents for document cases.
     Check {
-        /// A directory of case files (default: the embedded cases).
+        /// A directory of runtime case files (default: the embedded cases).
         dir: Option<PathBuf>,
+        /// The document cases to check too (default: `cases/documents` when
+        /// it exists below the current directory).
+        #[arg(long)]
+        documents: Option<PathBuf>,
     },
     /// List the cases.
     List {
@@ -358,29 +364,46 @@ pub fn main() -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_OK))
         }
         Command::Cases { command } => match command {
-            CasesCommand::Check { dir } => {
+            CasesCommand::Check { dir, documents } => {
                 let files = match &dir {
                     Some(d) => case::read_dir(d)?,
                     None => case::embedded_files(),
                 };
+                let mut failed = false;
                 match case::load(&files) {
-                    Ok(cases) => {
-                        write_stdout(&format!(
-                            "{} case file(s), {} case(s): ok\n",
-                            files.len(),
-                            cases.len()
-                        ))?;
-                        Ok(ExitCode::from(EXIT_OK))
-                    }
+                    Ok(cases) => write_stdout(&format!(
+                        "runtime cases: {} file(s), {} case(s): ok\n",
+                        files.len(),
+                        cases.len()
+                    ))?,
                     Err(case::CaseError::Invalid(problems)) => {
                         for p in &problems {
                             eprintln!("{p}");
                         }
-                        eprintln!("{} problem(s) in case files", problems.len());
-                        Ok(ExitCode::from(EXIT_FAILURES))
+                        eprintln!("{} problem(s) in runtime case files", problems.len());
+                        failed = true;
                     }
-                    Err(e) => Err(e.into()),
+                    Err(e) => return Err(e.into()),
                 }
+                let documents = documents.or_else(|| {
+                    let d = PathBuf::from("cases/documents");
+                    d.is_dir().then_some(d)
+                });
+                if let Some(d) = documents {
+                    let check = cnab_harness::doccases::check_documents(&d).with_context(|| {
+                        format!("cannot read document cases in {}", d.display())
+                    })?;
+                    if check.problems.is_empty() {
+                        write_stdout(&format!("document cases: {} case(s): ok\n", check.cases))?;
+                    } else {
+                        for p in &check.problems {
+                            eprintln!("{}: {p}", d.display());
+                        }
+                        eprintln!("{} problem(s) in document case files", check.problems.len());
+                        failed = true;
+                    }
+                }
+                Ok(ExitCode::from(if failed { EXIT_FAILURES } else { EXIT_OK }))
             }
             CasesCommand::List { cases_dir } => {
                 let cases = load_cases(cases_dir.as_ref())?;

@@ -13,6 +13,7 @@ pub mod adapter;
 pub mod case;
 pub mod confine;
 pub mod coverage;
+pub mod doccases;
 pub mod docker_driver;
 pub mod driver;
 pub mod observe;

@@ -194,3 +194,32 @@ fn probe_checks_need_the_docker_driver_and_a_missing_path_has_no_mode() {
     assert!(caps.contains(&"docker-driver".to_string()), "{caps:?}");
     assert!(caps.contains(&"command-driver".to_string()), "{caps:?}");
 }
+
+#[test]
+fn cases_check_covers_the_document_cases_and_rejects_a_broken_one() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases/documents");
+    let out = run(&["cases", "check", "--documents", docs.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("document cases: "),
+        "{}",
+        text(&out)
+    );
+
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("doc.json"), "{\"name\": ").unwrap();
+    std::fs::write(
+        d.path().join("doc.case.json"),
+        r#"{"id":"doc.broken.truncated","description":"a truncated document called clean","document":"doc.json","expect":{"clauses":[]}}"#,
+    )
+    .unwrap();
+    let out = run(&["cases", "check", "--documents", d.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "doc.case.json: the document is not JSON, so the case must expect at least one clause"
+        ),
+        "{err}"
+    );
+}
