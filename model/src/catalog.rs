@@ -145,6 +145,10 @@ pub struct Clause {
     /// For static clauses that no tool can decide: why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_checkable: Option<String>,
+    /// For static clauses whose violations are reported under another,
+    /// more specific clause: that clause's ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_as: Option<String>,
     /// An example of a violation, for `explain`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
@@ -224,6 +228,9 @@ impl Catalog {
                     id: c.id.clone(),
                     field: "links",
                 });
+            }
+            if c.checked_as.as_deref().is_some_and(|t| t == c.id) {
+                return Err(CatalogError::BadId(c.id.clone()));
             }
             if index.insert(c.id.clone(), i).is_some() {
                 return Err(CatalogError::DuplicateId(c.id.clone()));
@@ -352,6 +359,21 @@ mod tests {
         assert!(s
             .iter()
             .all(|c| c.level == Level::Should && c.check == CheckKind::Static));
+    }
+
+    #[test]
+    fn checked_as_names_a_known_clause() {
+        let cat = Catalog::embedded();
+        for c in cat.clauses() {
+            if let Some(t) = &c.checked_as {
+                assert!(cat.contains(t), "{} is checked as unknown {t}", c.id);
+                assert!(
+                    c.not_checkable.is_none(),
+                    "{}: both checked_as and not_checkable",
+                    c.id
+                );
+            }
+        }
     }
 
     #[test]

@@ -961,6 +961,7 @@ fn coverage(c: &Clause) -> &'static str {
         (true, false) => "schema",
         (false, true) => "rule",
         _ if PIPELINE_CLAUSES.contains(&c.id.as_str()) => "pipeline",
+        _ if c.checked_as.is_some() => "as-other",
         _ if c.not_checkable.is_some() => "not-checkable",
         _ if c.check != CheckKind::Static => "n/a",
         _ => "unchecked",
@@ -994,6 +995,7 @@ fn clauses(args: ClausesArgs) -> Result<u8> {
                     .map(|(c, cov)| {
                         serde_json::json!({
                             "id": c.id, "level": c.level, "check": c.check, "source": c.source, "coverage": cov,
+                            "checked_as": c.checked_as, "not_checkable": c.not_checkable,
                         })
                     })
                     .collect();
@@ -1002,17 +1004,28 @@ fn clauses(args: ClausesArgs) -> Result<u8> {
             } else {
                 let width = rows.iter().map(|(c, _)| c.id.len()).max().unwrap_or(0);
                 for (c, cov) in &rows {
-                    writeln!(out, "{:width$}  {:6}  {}", c.id, c.level.as_str(), cov)?;
+                    match &c.checked_as {
+                        Some(t) if *cov == "as-other" => writeln!(
+                            out,
+                            "{:width$}  {:6}  {} ({})",
+                            c.id,
+                            c.level.as_str(),
+                            cov,
+                            t
+                        )?,
+                        _ => writeln!(out, "{:width$}  {:6}  {}", c.id, c.level.as_str(), cov)?,
+                    }
                 }
                 let n = |k: &str| rows.iter().filter(|(_, c)| *c == k).count();
                 writeln!(
                     out,
-                    "{} static clause(s): {} by schema, {} by rule, {} by both, {} by the pipeline, {} not checkable, {} unchecked",
+                    "{} static clause(s): {} by schema, {} by rule, {} by both, {} by the pipeline, {} under another clause, {} not checkable, {} unchecked",
                     rows.len(),
                     n("schema"),
                     n("rule"),
                     n("schema+rule"),
                     n("pipeline"),
+                    n("as-other"),
                     n("not-checkable"),
                     n("unchecked")
                 )?;
