@@ -333,7 +333,7 @@ impl<'a> Locator<'a> {
         }
         let mut node = self.root;
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let token = unescape_segment(raw)?;
+            let token = json::unescape_token(raw)?;
             node = match &node.value {
                 json::NodeValue::Object(_) => &self.member(node, &token)?.value,
                 json::NodeValue::Array(items) => {
@@ -359,27 +359,6 @@ impl<'a> Locator<'a> {
         }
         Some(node.span)
     }
-}
-
-/// Undoes `~1` and `~0`; `None` for any other `~` escape.
-fn unescape_segment(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
-    if !raw.contains('~') {
-        return Some(std::borrow::Cow::Borrowed(raw));
-    }
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        if c == '~' {
-            match chars.next() {
-                Some('0') => out.push('~'),
-                Some('1') => out.push('/'),
-                _ => return None,
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Some(std::borrow::Cow::Owned(out))
 }
 
 fn escape_segment(s: &str) -> String {

@@ -34,6 +34,8 @@
 pub mod canonical;
 mod parse;
 
+pub(crate) use parse::unescape_token;
+
 pub use canonical::{canonicalize, is_canonical, CanonicalError, NotCanonical, Profile};
 pub use parse::{
     parse, Duplicate, LineIndex, Member, Node, NodeValue, ParseError, ParseLimits, Parsed,

@@ -798,11 +798,7 @@ impl Node {
         let rest = pointer.strip_prefix('/')?;
         let mut node = self;
         for raw in rest.split('/') {
-            let token = if raw.contains('~') {
-                unescape_token(raw)?
-            } else {
-                std::borrow::Cow::Borrowed(raw)
-            };
+            let token = unescape_token(raw)?;
             node = match &node.value {
                 NodeValue::Object(members) => &members.iter().rev().find(|m| m.key == token)?.value,
                 NodeValue::Array(items) => {
@@ -823,7 +819,10 @@ impl Node {
 
 /// Undoes `~1` and `~0` in a pointer token; a `~` followed by anything else
 /// makes the pointer invalid.
-fn unescape_token(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
+pub(crate) fn unescape_token(raw: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !raw.contains('~') {
+        return Some(std::borrow::Cow::Borrowed(raw));
+    }
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
