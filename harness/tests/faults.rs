@@ -262,3 +262,16 @@ fn installations_are_cleaned_up_even_after_an_error() {
         "{verbs}"
     );
 }
+
+#[test]
+fn a_gigantic_reply_is_cut_at_the_cap_and_is_an_error() {
+    // 24 MiB of output, more than the 16 MiB the harness reads: the read is
+    // bounded, the case is an error, and the run goes on.
+    let r = run_fake("head -c 25165824 /dev/zero | tr '\\0' 'x'", "60");
+    for reason in reasons(&r) {
+        assert!(
+            reason.contains("wrote more than 16777216 bytes"),
+            "{reason}"
+        );
+    }
+}
