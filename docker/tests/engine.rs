@@ -535,3 +535,42 @@ fn files_belong_to_the_images_numeric_user_by_default() {
     );
     assert_nothing_left(&engine, &id);
 }
+
+#[test]
+fn a_container_killed_from_outside_mid_run_is_read_as_killed_and_removed() {
+    let Some((engine, probe)) = setup() else {
+        return;
+    };
+    let id = run_id("killed");
+    // The probe hangs on `upgrade`; only the outside kill can end it well
+    // before the timeout.
+    let mut spec = spec(&probe, &id, "upgrade");
+    spec.timeout = Duration::from_secs(90);
+    let label = format!("{}={id}", cnab_docker::RUN_LABEL);
+    let killer = std::thread::spawn(move || {
+        for _ in 0..600 {
+            let out = std::process::Command::new("docker")
+                .args(["ps", "-q", "--filter", &format!("label={label}")])
+                .output()
+                .expect("the docker CLI runs");
+            let ids = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if !ids.is_empty() {
+                let status = std::process::Command::new("docker")
+                    .args(["kill", &ids])
+                    .status()
+                    .expect("docker kill runs");
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    });
+    let outcome = engine.run(&spec).unwrap();
+    assert!(
+        killer.join().unwrap(),
+        "the running container was never seen"
+    );
+    assert!(!outcome.timed_out, "ended by the kill, not the timeout");
+    assert_eq!(outcome.exit_code, 137, "SIGKILL reads as 128 + 9");
+    assert_nothing_left(&engine, &id);
+}
