@@ -235,17 +235,12 @@ pub fn run_suite(
                 ..skipped(lc, String::new())
             },
             (None, Ok(())) => CaseReport {
-                id: lc.case.id.clone(),
-                family: lc.family.clone(),
-                description: lc.case.description.clone(),
                 verdict: Verdict::Error,
                 reason: Some(format!(
                     "adapter `info` failed: {}",
                     runtime.info_error.clone().unwrap_or_default()
                 )),
-                duration_ms: 0,
-                clauses: lc.case.clauses(),
-                steps: Vec::new(),
+                ..skipped(lc, String::new())
             },
             (Some(_), Ok(())) if crate::docker_driver::interrupted() => CaseReport {
                 reason: Some("the run was interrupted".into()),
