@@ -43,6 +43,8 @@ pub struct RunSpec {
     pub ownership: Option<FileOwnership>,
     /// The output paths the caller expects (`/cnab/app/outputs/NAME`);
     /// those not found are listed in [`RunOutcome::missing_outputs`].
+    /// When empty, nothing is copied out (as cnab-go's Docker driver does
+    /// for an operation with no outputs), which saves the engine a copy.
     pub expected_outputs: Vec<String>,
     /// How long the container may run before it is killed.
     pub timeout: Duration,
@@ -284,7 +286,11 @@ impl Engine {
         };
 
         let (stdout, stderr, logs_truncated) = self.collect_logs(&client, id, spec.log_limit)?;
-        let extracted = self.collect_outputs(&client, id, spec.output_limit)?;
+        let extracted = if spec.expected_outputs.is_empty() {
+            crate::archive::ExtractedOutputs::default()
+        } else {
+            self.collect_outputs(&client, id, spec.output_limit)?
+        };
         let missing_outputs = spec
             .expected_outputs
             .iter()
@@ -305,6 +311,61 @@ impl Engine {
             missing_outputs,
             ignored_outputs: extracted.ignored,
         })
+    }
+
+    /// The floor of a container run, for the benchmark: create a container
+    /// of `image` (already present) with no network and entry point
+    /// `/cnab/app/run`, copy `files` in when there are any, start it, wait
+    /// for it and remove it, and return its exit code.
+    ///
+    /// No digest check, no logs, no outputs. With no files it is what
+    /// `docker run --rm --network none IMAGE` asks of the engine, without
+    /// the CLI's process start and attach; with files it is what any CNAB
+    /// Docker driver must ask, since the files must be in place before the
+    /// container starts.
+    pub fn run_bare(
+        &self,
+        image: &str,
+        run_id: &str,
+        files: &BTreeMap<String, Vec<u8>>,
+    ) -> Result<i64, DockerError> {
+        let archive = files_archive(files, FileOwnership::default())?;
+        let client = self.client(Duration::from_secs(300));
+        let body = ContainerCreateBody {
+            image: Some(image.to_string()),
+            entrypoint: Some(vec![ENTRYPOINT.to_string()]),
+            labels: Some(HashMap::from([(RUN_LABEL.to_string(), run_id.to_string())])),
+            network_disabled: Some(true),
+            host_config: Some(HostConfig {
+                network_mode: Some("none".to_string()),
+                ..HostConfig::default()
+            }),
+            ..ContainerCreateBody::default()
+        };
+        let created = self
+            .runtime
+            .block_on(client.create_container(None, body))
+            .map_err(|e| DockerError::engine(format!("create a container from {image}"), e))?;
+        let guard = ContainerGuard {
+            engine: self,
+            id: created.id,
+        };
+        if !files.is_empty() {
+            let options = UploadToContainerOptionsBuilder::new().path("/").build();
+            self.runtime
+                .block_on(client.upload_to_container(
+                    &guard.id,
+                    Some(options),
+                    bollard::body_full(bytes::Bytes::from(archive)),
+                ))
+                .map_err(|e| DockerError::engine("copy files into the container", e))?;
+        }
+        self.runtime
+            .block_on(client.start_container(&guard.id, None))
+            .map_err(|e| DockerError::engine("start the container", e))?;
+        let code = self.runtime.block_on(wait_for_exit(&client, &guard.id))?;
+        drop(guard);
+        Ok(code)
     }
 
     /// Checks `image` (pulled first when absent) against `content_digest`

@@ -290,6 +290,24 @@ fn a_pinned_reference_runs_too() {
 }
 
 #[test]
+fn no_expected_outputs_means_nothing_is_copied_out() {
+    let Some((engine, probe)) = setup() else {
+        return;
+    };
+    let id = run_id("no-outputs");
+    let mut spec = spec(&probe, &id, "install");
+    spec.expected_outputs.clear();
+    let outcome = engine.run(&spec).unwrap();
+    assert_eq!(outcome.exit_code, 0);
+    // The probe wrote address and port, and said so; none is copied back.
+    let seen = outcome.observation().unwrap();
+    assert_eq!(seen.outputs_written.len(), 2, "{seen:?}");
+    assert!(outcome.outputs.is_empty());
+    assert!(outcome.missing_outputs.is_empty());
+    assert_nothing_left(&engine, &id);
+}
+
+#[test]
 fn a_non_zero_exit_code_is_read_as_the_exit_code() {
     let Some((engine, probe)) = setup() else {
         return;
@@ -572,5 +590,29 @@ fn a_container_killed_from_outside_mid_run_is_read_as_killed_and_removed() {
     );
     assert!(!outcome.timed_out, "ended by the kill, not the timeout");
     assert_eq!(outcome.exit_code, 137, "SIGKILL reads as 128 + 9");
+    assert_nothing_left(&engine, &id);
+}
+
+#[test]
+fn a_bare_run_gives_the_exit_code_and_leaves_nothing() {
+    let Some((engine, probe)) = setup() else {
+        return;
+    };
+    let id = run_id("bare");
+    // No bundle, no directions: the probe records what it saw and exits 0.
+    let none = BTreeMap::new();
+    assert_eq!(engine.run_bare(&probe.reference, &id, &none).unwrap(), 0);
+    assert_nothing_left(&engine, &id);
+    // The files any CNAB driver copies in before the start.
+    let files = spec(&probe, &id, "install").files;
+    assert_eq!(engine.run_bare(&probe.reference, &id, &files).unwrap(), 0);
+    assert_nothing_left(&engine, &id);
+    // A path the archive cannot hold is refused before anything is created.
+    let bad = BTreeMap::from([("relative/path".to_string(), b"x".to_vec())]);
+    assert!(engine.run_bare(&probe.reference, &id, &bad).is_err());
+    assert_nothing_left(&engine, &id);
+    let absent = format!("{}:no-such-tag", probe.repository);
+    let err = engine.run_bare(&absent, &id, &none).unwrap_err();
+    assert!(err.to_string().contains("no-such-tag"), "{err}");
     assert_nothing_left(&engine, &id);
 }
