@@ -210,3 +210,96 @@ proptest! {
         prop_assert_eq!(String::from_utf8(canon(zeros.as_bytes(), Profile::Olpc)).unwrap(), expected);
     }
 }
+
+/// Spells `v` as JSON with choices taken from `dice`: whitespace around
+/// tokens, members in source order or reversed, strings with characters
+/// escaped that need not be, integers with an exponent. Every spelling
+/// parses back to `v`; some of them are canonical.
+fn spell(v: &Value, dice: &mut impl Iterator<Item = u8>, out: &mut String) {
+    let mut roll = |n: u8| dice.next().unwrap_or(0) % n;
+    if roll(12) == 0 {
+        out.push(' ');
+    }
+    match v {
+        Value::Null | Value::Bool(_) => out.push_str(&v.to_string()),
+        Value::Number(n) => {
+            if roll(6) == 0 && n.is_i64() && n.as_i64() != Some(0) {
+                out.push_str(&format!("{n}e0"));
+            } else {
+                out.push_str(&n.to_string());
+            }
+        }
+        Value::String(s) => {
+            let escape_all = roll(8) == 0;
+            let mut plain = serde_json::to_string(s).unwrap();
+            if escape_all {
+                plain = String::from("\"");
+                for c in s.chars() {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        plain.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+                plain.push('"');
+            }
+            out.push_str(&plain);
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                spell(item, &mut *dice, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            let mut members: Vec<_> = map.iter().collect();
+            if roll(4) == 0 {
+                members.reverse();
+            }
+            for (i, (k, item)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::to_string(k).unwrap());
+                out.push(':');
+                spell(item, &mut *dice, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+proptest! {
+    /// The verdict taken from the spans alone (for canonical input) never
+    /// differs from writing the canonical form and comparing.
+    #[test]
+    fn the_verdict_is_that_of_writing_and_comparing(
+        v in value(any_int(), any::<String>().boxed(), any::<String>().boxed()),
+        dice in prop::collection::vec(any::<u8>(), 0..64),
+        profile in prop_oneof![Just(Profile::Olpc), Just(Profile::Jcs)],
+    ) {
+        let mut text = String::new();
+        // Most rolls of an exhausted die are 0; cycling keeps variety.
+        let mut rolls = dice.iter().copied().chain(std::iter::repeat(1)).cycle();
+        spell(&v, &mut rolls, &mut text);
+        let parsed = parse(text.as_bytes(), &ParseLimits::default()).unwrap();
+        let written = canonicalize(&parsed.root, profile);
+        let verdict = is_canonical(text.as_bytes(), &parsed, profile);
+        prop_assert_eq!(
+            verdict.is_ok(),
+            written.as_deref().is_ok_and(|w| w == text.as_bytes()),
+            "{} -> {:?}", text, verdict
+        );
+        // The canonical form itself is canonical, by either route.
+        if let Ok(w) = written {
+            let again = parse(&w, &ParseLimits::default());
+            if let Ok(again) = again {
+                prop_assert_eq!(is_canonical(&w, &again, profile), Ok(()));
+            }
+        }
+    }
+}

@@ -54,6 +54,8 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
+use cnab_model::Span;
+
 use super::parse::push_escaped;
 use super::{Node, NodeValue, Parsed};
 
@@ -163,6 +165,15 @@ pub fn is_canonical(bytes: &[u8], parsed: &Parsed, profile: Profile) -> Result<(
             pointer: Some(d.pointer.clone()),
         });
     }
+    // Most documents checked are canonical; that is settled from the spans
+    // alone, without writing the canonical form. Anything else is written
+    // out and compared, which also explains the difference.
+    if parsed.root.span.start == 0
+        && parsed.root.span.end == bytes.len()
+        && matches_in_place(bytes, &parsed.root, profile)
+    {
+        return Ok(());
+    }
     let canonical = match canonicalize(&parsed.root, profile) {
         Ok(c) => c,
         Err(e) => {
@@ -181,6 +192,84 @@ pub fn is_canonical(bytes: &[u8], parsed: &Parsed, profile: Profile) -> Result<(
         return Ok(());
     };
     Err(explain(bytes, &canonical, at, &parsed.root, profile))
+}
+
+/// Whether the text of `node` in `bytes` is already its canonical form under
+/// `profile`, judged from the spans: every token sits one separator byte
+/// after the previous one (so there is no whitespace), members come in
+/// strictly increasing canonical order (so none is repeated), and each
+/// string and number is spelled as the profile writes it.
+///
+/// `true` means [`canonicalize`] would write exactly `bytes[node.span]`;
+/// `false` means it would not, or could not write the node at all.
+fn matches_in_place(bytes: &[u8], node: &Node, profile: Profile) -> bool {
+    let span = node.span;
+    match &node.value {
+        // The parser's spans of literals hold exactly the literal.
+        NodeValue::Null | NodeValue::Bool(_) => true,
+        NodeValue::String(s) => string_in_place(bytes, span, s, profile),
+        NodeValue::Number(raw) => {
+            let written = match profile {
+                Profile::Olpc => olpc_number(raw),
+                Profile::Jcs => jcs_number(raw),
+            };
+            written.is_ok_and(|w| w == *raw)
+        }
+        NodeValue::Array(items) => {
+            let mut next = span.start + 1;
+            for item in items {
+                if item.span.start != next || !matches_in_place(bytes, item, profile) {
+                    return false;
+                }
+                // One byte, the `,` or the closing `]`, follows each item.
+                next = item.span.end + 1;
+            }
+            span.end == next.max(span.start + 2)
+        }
+        NodeValue::Object(members) => {
+            let mut next = span.start + 1;
+            let mut previous: Option<&str> = None;
+            for m in members {
+                let in_order =
+                    previous.is_none_or(|p| compare_keys(p, &m.key, profile) == Ordering::Less);
+                if !in_order
+                    || m.key_span.start != next
+                    || !string_in_place(bytes, m.key_span, &m.key, profile)
+                    || m.value.span.start != m.key_span.end + 1
+                    || !matches_in_place(bytes, &m.value, profile)
+                {
+                    return false;
+                }
+                previous = Some(&m.key);
+                next = m.value.span.end + 1;
+            }
+            span.end == next.max(span.start + 2)
+        }
+    }
+}
+
+/// Whether the string token at `span` is the canonical spelling of `s`.
+fn string_in_place(bytes: &[u8], span: Span, s: &str, profile: Profile) -> bool {
+    let token = &bytes[span.start..span.end];
+    if !needs_escape(s.as_bytes()) {
+        // Every escape is longer than what it stands for, so a token of
+        // exactly this length has none: its content is `s` itself.
+        return token.len() == s.len() + 2;
+    }
+    let mut written = Vec::with_capacity(token.len());
+    write_string(&mut written, s, profile);
+    written == token
+}
+
+/// Whether any byte of `bytes` must be escaped under either profile (`"`,
+/// `\`, a control character). Checked a chunk at a time, without an early
+/// exit, so that the compiler vectorises it.
+fn needs_escape(bytes: &[u8]) -> bool {
+    !bytes.chunks(32).all(|chunk| {
+        !chunk.iter().fold(false, |acc, &b| {
+            acc | (b == b'"') | (b == b'\\') | (b < 0x20)
+        })
+    })
 }
 
 /// One step of the path to the value being written, for error pointers.
@@ -287,14 +376,8 @@ fn canonical_order(members: &[super::Member], profile: Profile) -> Vec<usize> {
 fn write_string(out: &mut Vec<u8>, s: &str, profile: Profile) {
     out.push(b'"');
     let bytes = s.as_bytes();
-    // Most strings need no escape under either profile; finding that out a
-    // chunk at a time, without an early exit, lets the compiler vectorise it.
-    let plain = bytes.chunks(32).all(|chunk| {
-        !chunk.iter().fold(false, |acc, &b| {
-            acc | (b == b'"') | (b == b'\\') | (b < 0x20)
-        })
-    });
-    if plain {
+    // Most strings need no escape under either profile.
+    if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;

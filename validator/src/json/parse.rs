@@ -776,13 +776,16 @@ impl Node {
             NodeValue::Array(items) => {
                 serde_json::Value::Array(items.iter().map(Node::to_value).collect())
             }
-            NodeValue::Object(members) => {
-                let mut map = serde_json::Map::new();
-                for m in members {
-                    map.insert(m.key.clone(), m.value.to_value());
-                }
-                serde_json::Value::Object(map)
-            }
+            // Collected rather than inserted one by one: the map is then
+            // built from the sorted members in one pass (keys usually come
+            // sorted already), and of repeated keys the last one stays, as
+            // with `insert`.
+            NodeValue::Object(members) => serde_json::Value::Object(
+                members
+                    .iter()
+                    .map(|m| (m.key.clone(), m.value.to_value()))
+                    .collect(),
+            ),
         }
     }
 
