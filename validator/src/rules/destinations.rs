@@ -34,30 +34,51 @@ impl Owner {
     }
 }
 
+/// Where an item of a section is, as a pointer built only when a finding
+/// needs it (most items have none, and bundles can have thousands).
+#[derive(Clone, Copy)]
+struct Item<'a> {
+    section: &'static str,
+    name: &'a str,
+}
+
+impl Item<'_> {
+    /// The pointer to the item, followed by `tail` (`""` or `/...`).
+    fn at(self, tail: &str) -> String {
+        let mut p = ptr(&[self.section, self.name]);
+        p.push_str(tail);
+        p
+    }
+}
+
 /// A destination seen while walking, kept for the clash checks.
-struct Dest {
-    name: String,
-    pointer: String,
+struct Dest<'a> {
+    item: Item<'a>,
+    /// The destination's field under the item: `/destination/env`, `/path`…
+    field: &'static str,
 }
 
 pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
-    let mut envs: [BTreeMap<String, Dest>; 2] = [BTreeMap::new(), BTreeMap::new()];
-    let mut paths: [BTreeMap<String, Dest>; 2] = [BTreeMap::new(), BTreeMap::new()];
+    let mut envs: [BTreeMap<&str, Dest<'_>>; 2] = [BTreeMap::new(), BTreeMap::new()];
+    let mut paths: [BTreeMap<String, Dest<'_>>; 2] = [BTreeMap::new(), BTreeMap::new()];
 
     if let Some(params) = b.map("parameters") {
         for (name, p) in params {
-            let base = ptr(&["parameters", name.as_str()]);
+            let item = Item {
+                section: "parameters",
+                name,
+            };
             if !is_env_like(name) {
                 out.push(
                     "core.parameters.name.env_like",
-                    &base,
+                    &item.at(""),
                     format!("parameter name {} should look like an environment variable name (letters, digits and `_`)", quote(name)),
                 );
             }
             check_apply_to(
                 b,
                 p,
-                &base,
+                item,
                 "core.parameters.applyTo.semantics",
                 "parameter",
                 name,
@@ -66,20 +87,18 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
             let Some(dest) = p.get("destination").and_then(Value::as_object) else {
                 continue;
             };
-            let dbase = format!("{base}/destination");
             if !dest.contains_key("env") && !dest.contains_key("path") {
                 out.push(
                     "core.parameters.destination.env_or_path",
-                    &dbase,
+                    &item.at("/destination"),
                     format!("destination of parameter `{name}` has neither `env` nor `path`; at least one is required"),
                 );
             }
             walk_dest(
                 b,
                 Owner::Parameter,
-                name,
+                item,
                 dest,
-                &dbase,
                 &mut envs[0],
                 &mut paths[0],
                 out,
@@ -88,11 +107,14 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
     }
     if let Some(creds) = b.map("credentials") {
         for (name, c) in creds {
-            let base = ptr(&["credentials", name.as_str()]);
+            let item = Item {
+                section: "credentials",
+                name,
+            };
             if name.trim().is_empty() || first_non_graphic(name).is_some() {
                 out.push(
                     "core.credentials.name.readable",
-                    &base,
+                    &item.at(""),
                     format!("credential name {} is not human-readable text", quote(name)),
                 );
             }
@@ -100,7 +122,7 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
                 check_apply_to(
                     b,
                     c,
-                    &base,
+                    item,
                     "core.credentials.applyTo.semantics",
                     "credential",
                     name,
@@ -109,7 +131,7 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
             } else if c.get("applyTo").is_some() {
                 out.push(
                     "core.credentials.applyTo",
-                    &format!("{base}/applyTo"),
+                    &item.at("/applyTo"),
                     format!("credential `{name}` has `applyTo`, which credentials only have from core 1.2.0 on"),
                 );
             }
@@ -117,16 +139,15 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
             if !obj.contains_key("env") && !obj.contains_key("path") {
                 out.push(
                     "core.credentials.env_or_path",
-                    &base,
+                    &item.at(""),
                     format!("credential `{name}` has neither `env` nor `path`; at least one is required"),
                 );
             }
             walk_dest(
                 b,
                 Owner::Credential,
-                name,
+                item,
                 obj,
-                &base,
                 &mut envs[1],
                 &mut paths[1],
                 out,
@@ -137,10 +158,10 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
         if let Some(c) = envs[1].get(env) {
             out.push(
                 "core.destinations.env_clash",
-                &p.pointer,
+                &p.item.at(p.field),
                 format!(
                     "parameter `{}` and credential `{}` both use the environment variable `{env}`",
-                    p.name, c.name
+                    p.item.name, c.item.name
                 ),
             );
         }
@@ -149,10 +170,10 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
         if let Some(c) = paths[1].get(path) {
             out.push(
                 "core.destinations.path_clash",
-                &p.pointer,
+                &p.item.at(p.field),
                 format!(
                     "parameter `{}` and credential `{}` both write to the path `{path}`",
-                    p.name, c.name
+                    p.item.name, c.item.name
                 ),
             );
         }
@@ -160,42 +181,45 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
     check_outputs(b, out);
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk_dest(
+fn walk_dest<'a>(
     b: &Bundle<'_>,
     owner: Owner,
-    name: &str,
-    dest: &Map<String, Value>,
-    base: &str,
-    envs: &mut BTreeMap<String, Dest>,
-    paths: &mut BTreeMap<String, Dest>,
+    item: Item<'a>,
+    dest: &'a Map<String, Value>,
+    envs: &mut BTreeMap<&'a str, Dest<'a>>,
+    paths: &mut BTreeMap<String, Dest<'a>>,
     out: &mut Sink,
 ) {
+    let name = item.name;
+    // A parameter's destination is an object of its own; a credential's
+    // fields sit on the credential.
+    let (env_field, path_field) = match owner {
+        Owner::Parameter => ("/destination/env", "/destination/path"),
+        Owner::Credential => ("/env", "/path"),
+    };
     if let Some(Value::String(env)) = dest.get("env") {
-        let pointer = format!("{base}/env");
         if env.starts_with("CNAB_") {
             out.push(
                 "core.destinations.cnab_prefix.declare",
-                &pointer,
+                &item.at(env_field),
                 format!("{} `{name}` declares the environment variable `{env}`; the `CNAB_` prefix is reserved for the runtime", owner.noun()),
             );
         }
-        envs.entry(env.clone()).or_insert(Dest {
-            name: name.to_string(),
-            pointer,
+        envs.entry(env.as_str()).or_insert(Dest {
+            item,
+            field: env_field,
         });
     }
     let Some(Value::String(path)) = dest.get("path") else {
         return;
     };
-    let pointer = format!("{base}/path");
     if b.version == SpecVersion::Core1_0_0 && !passes_1_0_0_pattern(path) {
         return;
     }
     if !path.starts_with('/') {
         out.push(
             "core.parameters.path.absolute",
-            &pointer,
+            &item.at(path_field),
             format!(
                 "path {} of {} `{name}` is not absolute",
                 quote(path),
@@ -211,26 +235,26 @@ fn walk_dest(
         };
         out.push(
             clause,
-            &pointer,
+            &item.at(path_field),
             format!("path {} of {} `{name}` resolves to `{cleaned}`, inside {OUTPUTS_DIR}, which is reserved for outputs", quote(path), owner.noun()),
         );
     }
     paths.entry(cleaned).or_insert(Dest {
-        name: name.to_string(),
-        pointer,
+        item,
+        field: path_field,
     });
 }
 
 fn check_apply_to(
     b: &Bundle<'_>,
-    item: &Value,
-    base: &str,
+    value: &Value,
+    item: Item<'_>,
     clause: &'static str,
     noun: &str,
     name: &str,
     out: &mut Sink,
 ) {
-    let Some(list) = item.get("applyTo").and_then(Value::as_array) else {
+    let Some(list) = value.get("applyTo").and_then(Value::as_array) else {
         return;
     };
     for (i, entry) in list.iter().enumerate() {
@@ -238,7 +262,7 @@ fn check_apply_to(
             if !b.knows_action(action) {
                 out.push(
                     clause,
-                    &format!("{base}/applyTo/{i}"),
+                    &item.at(&format!("/applyTo/{i}")),
                     format!("applyTo of {noun} `{name}` names {}, which is neither a built-in action nor a key of actions", quote(action)),
                 );
             }
@@ -252,11 +276,14 @@ fn check_outputs(b: &Bundle<'_>, out: &mut Sink) {
     };
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for (name, o) in outputs {
-        let base = ptr(&["outputs", name.as_str()]);
+        let item = Item {
+            section: "outputs",
+            name,
+        };
         check_apply_to(
             b,
             o,
-            &base,
+            item,
             "core.outputs.applyTo.known",
             "output",
             name,
@@ -265,7 +292,6 @@ fn check_outputs(b: &Bundle<'_>, out: &mut Sink) {
         let Some(Value::String(path)) = o.get("path") else {
             continue;
         };
-        let pointer = format!("{base}/path");
         // The schema pattern `^/cnab/app/outputs/.+$` reports paths outside
         // the prefix; what it misses are paths that escape after cleaning.
         let passes_pattern =
@@ -274,14 +300,14 @@ fn check_outputs(b: &Bundle<'_>, out: &mut Sink) {
         if passes_pattern && !strictly_in_outputs(&cleaned) {
             out.push(
                 "core.outputs.path.under_outputs",
-                &pointer,
+                &item.at("/path"),
                 format!("path {} of output `{name}` resolves to `{cleaned}`, which is not strictly below {OUTPUTS_DIR}/", quote(path)),
             );
         }
         match seen.get(&cleaned) {
             Some(first) => out.push(
                 "core.outputs.path.unique",
-                &pointer,
+                &item.at("/path"),
                 format!("output `{name}` writes to `{cleaned}`, the same path as output `{first}`"),
             ),
             None => {
