@@ -5,7 +5,7 @@
 //! canonical JSON check (bundles only), and the semantic rules. Every problem
 //! with the input is a finding; only reading a file can fail.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::detect::{self, Decision, Origin};
-use crate::json::canonical::{is_canonical, NotCanonical, Profile};
+use crate::json::canonical::{is_canonical, matches_canonical, NotCanonical, Profile};
 use crate::json::{self, Node, ParseLimits};
 use crate::rules::{self, RuleContext, RuleOptions};
 use crate::schema;
@@ -497,7 +497,7 @@ impl Validator {
             );
             return;
         }
-        let parsed = match json::parse(&text, &self.limits) {
+        let mut parsed = match json::parse(&text, &self.limits) {
             Ok(p) => p,
             Err(e) => {
                 let clause = if e.limit {
@@ -514,10 +514,39 @@ impl Validator {
                 return;
             }
         };
-        let doc = parsed.root.to_value();
-        let locator = Locator::new(&parsed.root);
+        // Whether the text is canonical is settled now, from the tree; the
+        // tree then becomes the `Value` the schema and the rules read,
+        // without copying its strings. Spans are found, when a finding needs
+        // one, in a second parse of the same text (the parse is
+        // deterministic), which most documents never need.
+        let canonical_matches: Vec<Profile> = match self.canonical {
+            CanonicalMode::Off => Vec::new(),
+            _ => self
+                .canonical
+                .profiles()
+                .iter()
+                .copied()
+                .filter(|&p| matches_canonical(bytes, &parsed, p))
+                .collect(),
+        };
+        let root_span = Some(parsed.root.span);
+        let duplicates = std::mem::take(&mut parsed.duplicates);
+        let doc = parsed.root.into_value();
+        let reparsed: OnceCell<Option<json::Parsed>> = OnceCell::new();
+        let tree = || {
+            reparsed
+                .get_or_init(|| json::parse(&text, &self.limits).ok())
+                .as_ref()
+        };
+        let locator_cell: OnceCell<Option<Locator<'_>>> = OnceCell::new();
+        let locate = |pointer: &str, key: Option<&str>| {
+            locator_cell
+                .get_or_init(|| tree().map(|t| Locator::new(&t.root)))
+                .as_ref()
+                .and_then(|l| l.span(pointer, key))
+        };
         {
-            for d in &parsed.duplicates {
+            for d in &duplicates {
                 let key = d.pointer.rsplit('/').next().unwrap_or_default();
                 sink.push(
                     "json.unique_keys",
@@ -531,7 +560,6 @@ impl Validator {
                 );
             }
         }
-        let root_span = Some(parsed.root.span);
 
         // Kind.
         if self.kind.is_none() {
@@ -559,7 +587,7 @@ impl Validator {
         if self.version.is_none() {
             let d = detect::detect_version(&doc, kind);
             if let Some(msg) = d.unknown {
-                let span = locator.span("/schemaVersion", None).or(root_span);
+                let span = locate("/schemaVersion", None).or(root_span);
                 sink.push("doc.schemaVersion.known", "/schemaVersion", msg, span);
             }
             report.version = d.decision;
@@ -603,9 +631,9 @@ impl Validator {
                     let (pointer, span) = match (v.keyword.as_str(), &v.property) {
                         ("additionalProperties", Some(p)) => (
                             format!("{}/{}", v.pointer, escape_segment(p)),
-                            locator.span(&v.pointer, Some(p)),
+                            locate(&v.pointer, Some(p)),
                         ),
-                        _ => (v.pointer.clone(), locator.span(&v.pointer, None)),
+                        _ => (v.pointer.clone(), locate(&v.pointer, None)),
                     };
                     sink.push_full(
                         clause,
@@ -629,7 +657,7 @@ impl Validator {
         }
 
         // Canonical form.
-        report.canonical = self.canonical_verdict(kind, &parsed, bytes, sink);
+        report.canonical = self.canonical_verdict(kind, canonical_matches, &tree, bytes, sink);
 
         // Semantic rules.
         let ctx = RuleContext {
@@ -639,15 +667,19 @@ impl Validator {
             options: &self.rule_options,
         };
         for raw in rules::check(&ctx) {
-            let span = locator.span(&raw.pointer, None).or(root_span);
+            let span = locate(&raw.pointer, None).or(root_span);
             sink.push(raw.clause, &raw.pointer, raw.message, span);
         }
     }
 
-    fn canonical_verdict(
+    /// The canonical verdict of a document of `kind`, given the profiles
+    /// its text `matches` (from [`matches_canonical`]); `tree` parses the
+    /// text again when the difference must be explained.
+    fn canonical_verdict<'t>(
         &self,
         kind: DocumentKind,
-        parsed: &json::Parsed,
+        matches: Vec<Profile>,
+        tree: &dyn Fn() -> Option<&'t json::Parsed>,
         bytes: &[u8],
         sink: &mut Sink,
     ) -> CanonicalVerdict {
@@ -662,6 +694,15 @@ impl Validator {
             };
         }
         let tried = self.canonical.profiles();
+        if !matches.is_empty() {
+            return CanonicalVerdict::Canonical { profiles: matches };
+        }
+        let Some(parsed) = tree() else {
+            // Unreachable: the same text parsed a moment ago.
+            return CanonicalVerdict::NotChecked {
+                reason: "the document did not parse a second time".into(),
+            };
+        };
         let mut matched = Vec::new();
         let mut first: Option<(Profile, NotCanonical)> = None;
         // When both profiles write the same bytes, OLPC's answer is JCS's

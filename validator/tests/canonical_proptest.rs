@@ -1,7 +1,7 @@
 //! Property tests for canonical JSON: fixed points, round trips, where the
 //! two profiles must agree, and JCS number digits against serde_json's.
 
-use cnab_validator::json::canonical::{canonicalize, is_canonical, Profile};
+use cnab_validator::json::canonical::{canonicalize, is_canonical, matches_canonical, Profile};
 use cnab_validator::json::{parse, ParseLimits};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -289,6 +289,7 @@ proptest! {
         let parsed = parse(text.as_bytes(), &ParseLimits::default()).unwrap();
         let written = canonicalize(&parsed.root, profile);
         let verdict = is_canonical(text.as_bytes(), &parsed, profile);
+        prop_assert_eq!(matches_canonical(text.as_bytes(), &parsed, profile), verdict.is_ok());
         prop_assert_eq!(
             verdict.is_ok(),
             written.as_deref().is_ok_and(|w| w == text.as_bytes()),

@@ -168,10 +168,7 @@ pub fn is_canonical(bytes: &[u8], parsed: &Parsed, profile: Profile) -> Result<(
     // Most documents checked are canonical; that is settled from the spans
     // alone, without writing the canonical form. Anything else is written
     // out and compared, which also explains the difference.
-    if parsed.root.span.start == 0
-        && parsed.root.span.end == bytes.len()
-        && matches_in_place(bytes, &parsed.root, profile)
-    {
+    if matches_canonical(bytes, parsed, profile) {
         return Ok(());
     }
     let canonical = match canonicalize(&parsed.root, profile) {
@@ -192,6 +189,16 @@ pub fn is_canonical(bytes: &[u8], parsed: &Parsed, profile: Profile) -> Result<(
         return Ok(());
     };
     Err(explain(bytes, &canonical, at, &parsed.root, profile))
+}
+
+/// Whether `bytes`, parsed as `parsed`, are exactly the canonical form of
+/// the document under `profile`: the verdict of [`is_canonical`] without
+/// the explanation, and without writing the canonical form.
+pub fn matches_canonical(bytes: &[u8], parsed: &Parsed, profile: Profile) -> bool {
+    parsed.duplicates.is_empty()
+        && parsed.root.span.start == 0
+        && parsed.root.span.end == bytes.len()
+        && matches_in_place(bytes, &parsed.root, profile)
 }
 
 /// Whether the text of `node` in `bytes` is already its canonical form under

@@ -789,6 +789,26 @@ impl Node {
         }
     }
 
+    /// The value as a [`serde_json::Value`], like [`Node::to_value`], moving
+    /// the strings and keys out of the tree instead of copying them.
+    pub fn into_value(self) -> serde_json::Value {
+        match self.value {
+            NodeValue::Null => serde_json::Value::Null,
+            NodeValue::Bool(b) => serde_json::Value::Bool(b),
+            NodeValue::Number(raw) => number_value(&raw),
+            NodeValue::String(s) => serde_json::Value::String(s),
+            NodeValue::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(Node::into_value).collect())
+            }
+            NodeValue::Object(members) => serde_json::Value::Object(
+                members
+                    .into_iter()
+                    .map(|m| (m.key, m.value.into_value()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// Finds the node at an RFC 6901 JSON Pointer.
     ///
     /// The empty pointer is the node itself. When an object has a key twice,
