@@ -216,6 +216,9 @@ fn matches_in_place(bytes: &[u8], node: &Node, profile: Profile) -> bool {
         NodeValue::Null | NodeValue::Bool(_) => true,
         NodeValue::String(s) => string_in_place(bytes, span, s, profile),
         NodeValue::Number(raw) => {
+            if is_plain_integer(raw) {
+                return true;
+            }
             let written = match profile {
                 Profile::Olpc => olpc_number(raw),
                 Profile::Jcs => jcs_number(raw),
@@ -253,6 +256,17 @@ fn matches_in_place(bytes: &[u8], node: &Node, profile: Profile) -> bool {
             span.end == next.max(span.start + 2)
         }
     }
+}
+
+/// Whether `raw` is an integer both profiles write as it is: digits without
+/// a leading zero (or `0` alone), at most 15 of them so that a double holds
+/// it exactly, and a minus sign only before a non-zero value.
+fn is_plain_integer(raw: &str) -> bool {
+    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    !digits.is_empty()
+        && digits.len() <= 15
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" && digits.len() == raw.len() || !digits.starts_with('0'))
 }
 
 /// Whether the string token at `span` is the canonical spelling of `s`.
@@ -358,7 +372,16 @@ fn write_node<'a>(
 fn compare_keys(a: &str, b: &str, profile: Profile) -> Ordering {
     match profile {
         Profile::Olpc => a.as_bytes().cmp(b.as_bytes()),
-        Profile::Jcs => a.encode_utf16().cmp(b.encode_utf16()),
+        Profile::Jcs => {
+            // UTF-16 order is byte order up to the first difference; where
+            // both differing bytes are ASCII, they decide alike.
+            let (x, y) = (a.as_bytes(), b.as_bytes());
+            match x.iter().zip(y).position(|(p, q)| p != q) {
+                None => x.len().cmp(&y.len()),
+                Some(i) if x[i].is_ascii() && y[i].is_ascii() => x[i].cmp(&y[i]),
+                Some(_) => a.encode_utf16().cmp(b.encode_utf16()),
+            }
+        }
     }
 }
 
@@ -763,5 +786,43 @@ fn string_problem(
             token_at(canonical, start)
         ),
         pointer: Some(pointer),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_integers_are_those_both_profiles_keep() {
+        for raw in ["0", "7", "-12", "123456789012345", "-999999999999999"] {
+            assert!(is_plain_integer(raw), "{raw}");
+            assert_eq!(olpc_number(raw).as_deref(), Ok(raw));
+            assert_eq!(jcs_number(raw).as_deref(), Ok(raw));
+        }
+        for raw in ["-0", "01", "-01", "1234567890123456", "1.0", "1e2", "-", ""] {
+            assert!(!is_plain_integer(raw), "{raw}");
+        }
+    }
+
+    #[test]
+    fn jcs_orders_by_utf16_where_bytes_would_not() {
+        // U+1F600 is a surrogate pair (0xD83D…) in UTF-16, below U+E000; in
+        // UTF-8 it is above.
+        let (private, emoji) = ("\u{e000}", "\u{1f600}");
+        assert_eq!(compare_keys(emoji, private, Profile::Jcs), Ordering::Less);
+        assert_eq!(
+            compare_keys(emoji, private, Profile::Olpc),
+            Ordering::Greater
+        );
+        assert_eq!(compare_keys("ab", "abc", Profile::Jcs), Ordering::Less);
+        assert_eq!(
+            compare_keys("a\u{e9}", "az", Profile::Jcs),
+            Ordering::Greater
+        );
+        assert_eq!(
+            compare_keys("b", "a\u{1f600}", Profile::Jcs),
+            Ordering::Greater
+        );
     }
 }
