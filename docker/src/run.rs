@@ -191,50 +191,19 @@ impl Engine {
             check_env_name(name)?;
         }
 
-        let body = ContainerCreateBody {
-            // The checked image, by ID, so that a re-tag in between cannot
-            // swap it.
-            image: Some(if image_id.is_empty() {
-                spec.image.clone()
-            } else {
-                image_id.clone()
-            }),
-            entrypoint: Some(vec![ENTRYPOINT.to_string()]),
-            env: Some(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
-            labels: Some(HashMap::from([(
-                RUN_LABEL.to_string(),
-                spec.run_id.clone(),
-            )])),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            network_disabled: Some(true),
-            host_config: Some(HostConfig {
-                network_mode: Some("none".to_string()),
-                ..HostConfig::default()
-            }),
-            ..ContainerCreateBody::default()
+        // The checked image, by ID, so that a re-tag in between cannot swap
+        // it.
+        let target = if image_id.is_empty() {
+            spec.image.clone()
+        } else {
+            image_id.clone()
         };
-        let created = self
-            .runtime
-            .block_on(client.create_container(None, body))
-            .map_err(|e| {
-                DockerError::engine(format!("create a container from {}", spec.image), e)
-            })?;
-        let guard = ContainerGuard {
-            engine: self,
-            id: created.id.clone(),
-        };
+        let env = spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let guard = self.create(&client, target, &spec.image, &spec.run_id, env)?;
         let id = guard.id.as_str();
 
         if !spec.files.is_empty() {
-            let options = UploadToContainerOptionsBuilder::new().path("/").build();
-            self.runtime
-                .block_on(client.upload_to_container(
-                    id,
-                    Some(options),
-                    bollard::body_full(bytes::Bytes::from(archive)),
-                ))
-                .map_err(|e| DockerError::engine("copy files into the container", e))?;
+            self.copy_in(&client, id, archive)?;
         }
         // Listening starts before the container does, so that no Ctrl-C
         // after the start can end the process with the container alive.
@@ -297,9 +266,10 @@ impl Engine {
             .filter(|p| !extracted.files.contains_key(p.as_str()))
             .cloned()
             .collect();
+        let container_id = guard.id.clone();
         drop(guard);
         Ok(RunOutcome {
-            container_id: created.id,
+            container_id,
             image_id,
             digest,
             exit_code,
@@ -331,10 +301,36 @@ impl Engine {
     ) -> Result<i64, DockerError> {
         let archive = files_archive(files, FileOwnership::default())?;
         let client = self.client(Duration::from_secs(300));
+        let guard = self.create(&client, image.to_string(), image, run_id, Vec::new())?;
+        if !files.is_empty() {
+            self.copy_in(&client, &guard.id, archive)?;
+        }
+        self.runtime
+            .block_on(client.start_container(&guard.id, None))
+            .map_err(|e| DockerError::engine("start the container", e))?;
+        let code = self.runtime.block_on(wait_for_exit(&client, &guard.id))?;
+        drop(guard);
+        Ok(code)
+    }
+
+    /// Creates a container of `image` (`shown` names it in errors) with no
+    /// network, entry point `/cnab/app/run`, the run label and `env`; the
+    /// guard removes it when dropped.
+    fn create(
+        &self,
+        client: &bollard::Docker,
+        image: String,
+        shown: &str,
+        run_id: &str,
+        env: Vec<String>,
+    ) -> Result<ContainerGuard<'_>, DockerError> {
         let body = ContainerCreateBody {
-            image: Some(image.to_string()),
+            image: Some(image),
             entrypoint: Some(vec![ENTRYPOINT.to_string()]),
+            env: Some(env),
             labels: Some(HashMap::from([(RUN_LABEL.to_string(), run_id.to_string())])),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
             network_disabled: Some(true),
             host_config: Some(HostConfig {
                 network_mode: Some("none".to_string()),
@@ -345,27 +341,28 @@ impl Engine {
         let created = self
             .runtime
             .block_on(client.create_container(None, body))
-            .map_err(|e| DockerError::engine(format!("create a container from {image}"), e))?;
-        let guard = ContainerGuard {
+            .map_err(|e| DockerError::engine(format!("create a container from {shown}"), e))?;
+        Ok(ContainerGuard {
             engine: self,
             id: created.id,
-        };
-        if !files.is_empty() {
-            let options = UploadToContainerOptionsBuilder::new().path("/").build();
-            self.runtime
-                .block_on(client.upload_to_container(
-                    &guard.id,
-                    Some(options),
-                    bollard::body_full(bytes::Bytes::from(archive)),
-                ))
-                .map_err(|e| DockerError::engine("copy files into the container", e))?;
-        }
+        })
+    }
+
+    /// Copies a tar `archive` into container `id` at `/`.
+    fn copy_in(
+        &self,
+        client: &bollard::Docker,
+        id: &str,
+        archive: Vec<u8>,
+    ) -> Result<(), DockerError> {
+        let options = UploadToContainerOptionsBuilder::new().path("/").build();
         self.runtime
-            .block_on(client.start_container(&guard.id, None))
-            .map_err(|e| DockerError::engine("start the container", e))?;
-        let code = self.runtime.block_on(wait_for_exit(&client, &guard.id))?;
-        drop(guard);
-        Ok(code)
+            .block_on(client.upload_to_container(
+                id,
+                Some(options),
+                bollard::body_full(bytes::Bytes::from(archive)),
+            ))
+            .map_err(|e| DockerError::engine("copy files into the container", e))
     }
 
     /// Checks `image` (pulled first when absent) against `content_digest`
