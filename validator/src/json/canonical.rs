@@ -219,11 +219,7 @@ fn matches_in_place(bytes: &[u8], node: &Node, profile: Profile) -> bool {
             if is_plain_integer(raw) {
                 return true;
             }
-            let written = match profile {
-                Profile::Olpc => olpc_number(raw),
-                Profile::Jcs => jcs_number(raw),
-            };
-            written.is_ok_and(|w| w == *raw)
+            write_number(raw, profile).is_ok_and(|w| w == *raw)
         }
         NodeValue::Array(items) => {
             let mut next = span.start + 1;
@@ -322,21 +318,15 @@ fn write_node<'a>(
         NodeValue::Bool(true) => out.extend_from_slice(b"true"),
         NodeValue::Bool(false) => out.extend_from_slice(b"false"),
         NodeValue::String(s) => write_string(out, s, profile),
-        NodeValue::Number(raw) => {
-            let written = match profile {
-                Profile::Olpc => olpc_number(raw),
-                Profile::Jcs => jcs_number(raw),
-            };
-            match written {
-                Ok(text) => out.extend_from_slice(text.as_bytes()),
-                Err(message) => {
-                    return Err(CanonicalError {
-                        message,
-                        pointer: render_pointer(path),
-                    })
-                }
+        NodeValue::Number(raw) => match write_number(raw, profile) {
+            Ok(text) => out.extend_from_slice(text.as_bytes()),
+            Err(message) => {
+                return Err(CanonicalError {
+                    message,
+                    pointer: render_pointer(path),
+                })
             }
-        }
+        },
         NodeValue::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
@@ -482,6 +472,14 @@ fn split_number(raw: &str) -> Decimal<'_> {
         int,
         frac,
         exp,
+    }
+}
+
+/// Writes a number as `profile` does, or says why it cannot be.
+fn write_number(raw: &str, profile: Profile) -> Result<String, String> {
+    match profile {
+        Profile::Olpc => olpc_number(raw),
+        Profile::Jcs => jcs_number(raw),
     }
 }
 
