@@ -13,8 +13,9 @@ use cnab_harness::coverage;
 use cnab_harness::docker_driver;
 use cnab_harness::reference::Mutant;
 use cnab_harness::report::REPORT_SCHEMA;
-use cnab_harness::runner::{run_suite, DockerMode, Partition, RunError, RunOptions};
+use cnab_harness::runner::{run_suite, DockerMode, RunError, RunOptions};
 use cnab_harness::selftest::{default_mutants, run_selftest_with};
+use cnab_model::Partition;
 use cnab_model::{catalog::render_table, Catalog, CheckKind, Level};
 
 /// Every verdict is pass, skip or xfail.
@@ -304,7 +305,9 @@ struct RunArgs {
     /// unexpected-pass.
     #[arg(long)]
     expected_failures: Option<PathBuf>,
-    /// Run one shard of the cases: `hash:K/N`.
+    /// Run one shard of the cases: `k/n` or `hash:k/n` (a case belongs to
+    /// shard `fnv1a64(case ID) % n + 1`, as `cnab-validate --partition` does
+    /// for files).
     #[arg(long)]
     partition: Option<Partition>,
     /// How many cases run at once. Default: the number of CPUs for the

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use cnab_model::{Catalog, Verdict};
+use cnab_model::{Catalog, Partition, Verdict};
 use serde_json::{json, Value};
 
 use crate::adapter::Adapter;
@@ -88,44 +88,6 @@ impl DockerMode {
 
 /// The key of the probe's directions under the bundle's `custom`.
 pub const PROBE_DIRECTIONS_KEY: &str = "io.cnab-conformance.probe";
-
-/// A shard of the cases: `hash:K/N` keeps the cases whose ID hashes to
-/// shard K of N, so a case stays on its shard as the list grows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
-    /// The shard, from 1.
-    pub shard: u64,
-    /// The number of shards.
-    pub count: u64,
-}
-
-impl std::str::FromStr for Partition {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("invalid partition `{s}` (expected hash:K/N with 1 <= K <= N)");
-        let rest = s.strip_prefix("hash:").ok_or_else(bad)?;
-        let (k, n) = rest.split_once('/').ok_or_else(bad)?;
-        let shard: u64 = k.parse().map_err(|_| bad())?;
-        let count: u64 = n.parse().map_err(|_| bad())?;
-        if shard == 0 || count == 0 || shard > count {
-            return Err(bad());
-        }
-        Ok(Partition { shard, count })
-    }
-}
-
-impl Partition {
-    /// Whether the case with this ID belongs to the shard (FNV-1a of the ID).
-    pub fn contains(&self, id: &str) -> bool {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in id.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h % self.count == self.shard - 1
-    }
-}
 
 impl RunOptions {
     /// Options with the default timeout and no filters.
@@ -1163,7 +1125,7 @@ fn describe_file(f: &cnab_probe::FileRecord) -> String {
 
 /// The claims spec's identifier and timestamp syntax, shared with the
 /// validator so a claim is judged the same way by both tools.
-pub use cnab_validator::rules::{is_rfc3339, is_ulid};
+pub use cnab_model::syntax::{is_rfc3339, is_ulid};
 
 fn claim_validator() -> Result<&'static jsonschema::Validator, String> {
     static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();

@@ -346,6 +346,24 @@ fn shards_partition_the_cases_and_merge_back() {
     assert_eq!(read_report(&merged).cases.len(), all.len());
     let out = run(&["run", "--partition", "hash:4/3"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // `k/n` is the same shard as `hash:k/n`, as in cnab-validate.
+    let plain = d.path().join("plain.json");
+    let out = run_in(
+        d.path(),
+        &[
+            "run",
+            "--partition",
+            "2/3",
+            "--out",
+            plain.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out));
+    let ids = |p: &std::path::Path| -> Vec<String> {
+        read_report(p).cases.into_iter().map(|c| c.id).collect()
+    };
+    assert_eq!(ids(&plain), ids(&d.path().join("s2.json")));
 }
 
 #[test]

@@ -2,18 +2,21 @@
 //!
 //! This crate holds plain, serializable data types used by both the validator
 //! and the harness: spec versions, document kinds, the clause catalog,
-//! findings, and verdicts. It performs no I/O: the catalog is embedded at
+//! findings, verdicts, shards (`Partition`) and the ULID and RFC 3339 checks. It performs no I/O: the catalog is embedded at
 //! compile time from `cases/catalog.json`.
 #![deny(missing_docs)]
 
 pub mod catalog;
 pub mod finding;
 pub mod kind;
+pub mod partition;
+pub mod syntax;
 pub mod verdict;
 pub mod version;
 
 pub use catalog::{Catalog, CatalogError, CheckKind, Clause, Level, SchemaCoverage};
 pub use finding::{Finding, Span};
 pub use kind::DocumentKind;
+pub use partition::Partition;
 pub use verdict::Verdict;
 pub use version::{SpecFamily, SpecVersion};

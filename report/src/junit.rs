@@ -1,7 +1,6 @@
 //! JUnit XML.
 //!
-//! The XML itself is written by the validator's small JUnit writer
-//! (`cnab_validator::render::junit`), which fits this use as it is. This
+//! The XML itself is written by the shared writer in `cnab_junit`; this
 //! module only maps cases to test cases:
 //!
 //! - one `<testcase>` per case, named by the case ID, with its time;
@@ -15,8 +14,8 @@
 
 use std::collections::BTreeMap;
 
+use cnab_junit::{write_junit, JunitCase, JunitOutcome, JunitSuite};
 use cnab_model::Verdict;
-use cnab_validator::render::junit::{write_junit, JunitCase, JunitOutcome, JunitSuite};
 
 use crate::model::{truncate, Case, Report};
 

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use cnab_model::{catalog, Catalog, CheckKind, Clause, DocumentKind, Level, SpecVersion};
+use cnab_model::{
+    catalog, Catalog, CheckKind, Clause, DocumentKind, Level, Partition, SpecVersion,
+};
 use cnab_validator::exit;
 use cnab_validator::json::canonical::{canonicalize, is_canonical, Profile};
 use cnab_validator::json::{self, LineIndex, ParseLimits};
@@ -383,64 +385,6 @@ fn load_bundle(path: &Path) -> Result<serde_json::Value> {
     Ok(parsed.root.to_value())
 }
 
-/// Which shard of the inputs a run checks: `k/n` or `hash:k/n`, with
-/// `1 <= k <= n`.
-///
-/// An input belongs to shard `fnv1a64(key) % n + 1`, where the key is the
-/// file's path relative to the directory it was found under (components
-/// joined with `/`), the path as given for files named on the command line,
-/// and `<stdin>` for stdin. The assignment depends on nothing but the key,
-/// so a file stays in its shard as the corpus grows, and the shards of one
-/// `n` are disjoint and cover every input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
-    /// The shard, 1-based.
-    shard: u64,
-    /// The number of shards.
-    count: u64,
-}
-
-impl std::str::FromStr for Partition {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        let spec = s.strip_prefix("hash:").unwrap_or(s);
-        let bad =
-            || format!("invalid partition `{s}`: expected `k/n` or `hash:k/n` with 1 <= k <= n");
-        let (k, n) = spec.split_once('/').ok_or_else(bad)?;
-        let shard: u64 = k.trim().parse().map_err(|_| bad())?;
-        let count: u64 = n.trim().parse().map_err(|_| bad())?;
-        if count == 0 || shard == 0 || shard > count {
-            return Err(bad());
-        }
-        Ok(Partition { shard, count })
-    }
-}
-
-impl std::fmt::Display for Partition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "hash:{}/{}", self.shard, self.count)
-    }
-}
-
-impl Partition {
-    /// Whether the input with this key belongs to the shard.
-    fn contains(&self, key: &str) -> bool {
-        fnv1a64(key.as_bytes()) % self.count == self.shard - 1
-    }
-}
-
-/// The 64-bit FNV-1a hash: small, fixed forever, and the same on every
-/// platform, which is all a shard assignment needs.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 /// The partition key of a path: its components joined with `/`.
 fn partition_key(path: &Path) -> String {
     path.components()
@@ -512,7 +456,7 @@ enum Piece {
         rules: Vec<serde_json::Value>,
     },
     /// JUnit: the document's test suite.
-    Junit(render::junit::JunitSuite),
+    Junit(cnab_junit::JunitSuite),
 }
 
 /// The counts of one document, for the summary and the exit code.
@@ -604,7 +548,7 @@ struct Output<W: Write> {
     json: Vec<render::json::JsonFile>,
     sarif_results: Vec<serde_json::Value>,
     sarif_rules: std::collections::BTreeMap<String, serde_json::Value>,
-    junit: Vec<render::junit::JunitSuite>,
+    junit: Vec<cnab_junit::JunitSuite>,
 }
 
 impl<W: Write> Output<W> {
@@ -694,7 +638,7 @@ impl<W: Write> Output<W> {
                 serde_json::to_writer_pretty(&mut self.out, &doc)?;
                 writeln!(self.out)?;
             }
-            Format::Junit => render::junit::write_junit(&mut self.out, "cnab-validate", &self.junit)?,
+            Format::Junit => cnab_junit::write_junit(&mut self.out, "cnab-validate", &self.junit)?,
         }
         self.out.flush()?;
         Ok(t.fails)
@@ -1206,42 +1150,6 @@ fn digest(profile: Profile, file: &Path) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fnv1a64_matches_the_published_vectors() {
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
-    }
-
-    #[test]
-    fn partitions_parse_and_print() {
-        let p: Partition = "2/5".parse().unwrap();
-        assert_eq!(p, "hash:2/5".parse().unwrap());
-        assert_eq!(p.to_string(), "hash:2/5");
-        for bad in ["0/1", "2/1", "1/0", "x", "1/x", "hash:0/0", ""] {
-            let e = bad.parse::<Partition>().unwrap_err();
-            assert!(e.starts_with("invalid partition"), "{bad}: {e}");
-        }
-    }
-
-    #[test]
-    fn every_key_is_in_exactly_one_shard() {
-        for key in ["a.json", "x/y/z.json", "<stdin>", ""] {
-            for n in 1..=6u64 {
-                let owners = (1..=n)
-                    .filter(|k| {
-                        Partition {
-                            shard: *k,
-                            count: n,
-                        }
-                        .contains(key)
-                    })
-                    .count();
-                assert_eq!(owners, 1, "{key} in {n}");
-            }
-        }
-    }
 
     #[test]
     fn keys_join_components_with_slashes() {

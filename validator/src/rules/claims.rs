@@ -8,8 +8,9 @@ use serde_json::Value;
 
 use super::definitions::validation_problem;
 use super::reference::ImageReference;
-use super::syntax::{describe_char, digest_problem, first_non_graphic, is_rfc3339, is_ulid};
+use super::syntax::{describe_char, digest_problem, first_non_graphic};
 use super::{check_bundle, is_builtin_action, options_bundle, ptr, quote, RuleOptions, Sink};
+use cnab_model::syntax::{is_rfc3339, is_ulid};
 use cnab_model::{SpecFamily, SpecVersion};
 
 pub(super) fn check_claim(

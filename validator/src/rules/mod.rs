@@ -31,7 +31,7 @@ mod reference;
 mod relocation;
 mod syntax;
 
-pub use syntax::{is_rfc3339, is_ulid};
+pub use cnab_model::syntax::{is_rfc3339, is_ulid};
 
 use cnab_model::{DocumentKind, SpecVersion};
 use serde_json::Value;
