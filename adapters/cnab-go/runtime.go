@@ -20,12 +20,10 @@ const cnabGoModule = "github.com/cnabio/cnab-go"
 // leftToRuntime is appended to every run message so that the report says,
 // next to each verdict, which duties cnab-go does not carry out itself and
 // this adapter deliberately does not add.
-const leftToRuntime = "note: cnab-go leaves to the runtime, and this adapter does not add: " +
-	"refusing upgrade, uninstall or custom actions of an installation with no claim, " +
-	"not recording stateless actions, " +
-	"checking that required extensions are supported, " +
-	"verifying the invocation image digest (the command driver never sees an image); " +
-	"claims and results are stored as cnab-go marshals them, one JSON file each under the workdir"
+const leftToRuntime = "note: left to the runtime by cnab-go and not added by this adapter: " +
+	"refusing actions on an installation with no claim, not recording stateless actions, " +
+	"support for required extensions, image digest checks on the command driver; " +
+	"claims are stored as plain JSON files"
 
 // cnabGoVersion is the cnab-go module version this binary was built with.
 func cnabGoVersion() string {

@@ -121,7 +121,7 @@ func TestInstallStoresTheClaimAndResultItReports(t *testing.T) {
 	if field(t, resp.Result, "status") != "succeeded" {
 		t.Errorf("result status = %v", field(t, resp.Result, "status"))
 	}
-	if !strings.Contains(resp.Message, "leaves to the runtime") {
+	if !strings.Contains(resp.Message, "left to the runtime by cnab-go") {
 		t.Errorf("message does not say what cnab-go leaves to the runtime: %q", resp.Message)
 	}
 }
