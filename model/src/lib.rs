@@ -12,7 +12,9 @@ pub mod kind;
 pub mod verdict;
 pub mod version;
 
-pub use catalog::{Catalog, CatalogError, CheckKind, Clause, Level, SchemaCoverage};
+pub use catalog::{
+    Catalog, CatalogError, Category, CheckKind, Clause, Level, SchemaCoverage, SourceQuote,
+};
 pub use finding::{Finding, Span};
 pub use kind::DocumentKind;
 pub use verdict::Verdict;
