@@ -109,6 +109,62 @@ pub enum SchemaCoverage {
     None,
 }
 
+/// Whether a clause is a requirement of a spec or the tool's own judgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    /// A requirement of a spec text, at the level its keyword sets.
+    #[default]
+    Spec,
+    /// The tool's own judgement (a parser limit, an unknown kind or version):
+    /// a notice, never a spec verdict, so never at `must`.
+    Tool,
+}
+
+impl Category {
+    /// The stable lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Spec => "spec",
+            Category::Tool => "tool",
+        }
+    }
+
+    fn is_spec(&self) -> bool {
+        *self == Category::Spec
+    }
+}
+
+/// The sentence of the spec text that sets a clause's level, in the
+/// versions where it reads exactly so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceQuote {
+    /// The spec versions (folder names under `spec-text/`) where the quote
+    /// holds verbatim.
+    pub versions: Vec<String>,
+    /// The file, relative to `spec-text/`, with `{version}` standing for each
+    /// entry of `versions` (`cnab-core/{version}/101-bundle-json.md`).
+    pub file: String,
+    /// One sentence, verbatim (Markdown kept as written).
+    pub quote: String,
+}
+
+impl SourceQuote {
+    /// The file of one version, relative to `spec-text/`.
+    pub fn path_for(&self, version: &str) -> String {
+        self.file.replace("{version}", version)
+    }
+
+    /// Whether the quote carries an uppercase MUST, MUST NOT, REQUIRED or
+    /// SHALL (the keywords that set `must`).
+    pub fn has_must_keyword(&self) -> bool {
+        self.quote
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .any(|w| matches!(w, "MUST" | "REQUIRED" | "SHALL"))
+    }
+}
+
 /// One requirement of a CNAB specification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,6 +173,15 @@ pub struct Clause {
     pub id: String,
     /// Normalised RFC 2119 level.
     pub level: Level,
+    /// `spec` (default) or `tool`: a tool clause is a notice about the
+    /// tool's judgement, not a spec verdict.
+    #[serde(default, skip_serializing_if = "Category::is_spec")]
+    pub category: Category,
+    /// A `must` that no keyword states but that breaking leaves the
+    /// document meaningless; its quotes include the MUST or REQUIRED
+    /// sentence it derives from.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub derived: bool,
     /// The keyword as the spec writes it (`MUST NOT`, `(list)`, ...).
     pub keyword: String,
     /// The specification (`cnab-core`, `cnab-claims`, `json`, ...).
@@ -139,6 +204,9 @@ pub struct Clause {
     pub versions: Vec<String>,
     /// A link to the section per spec version (`main` for unversioned).
     pub links: BTreeMap<String, String>,
+    /// The sentences that set the level, verbatim, per version.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_quotes: Vec<SourceQuote>,
     /// Notes: schema gaps, contradictions, and how we read the clause.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
@@ -152,6 +220,14 @@ pub struct Clause {
     /// An example of a violation, for `explain`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
+}
+
+impl Clause {
+    /// Whether the clause is the tool's own judgement rather than a spec
+    /// requirement.
+    pub fn is_tool(&self) -> bool {
+        self.category == Category::Tool
+    }
 }
 
 /// Errors found while loading a catalog.
@@ -174,6 +250,9 @@ pub enum CatalogError {
     /// An ID is not a dotted lowercase-start identifier.
     #[error("clause id `{0}` is not a dotted identifier")]
     BadId(String),
+    /// A tool clause is at `must`, or marked derived.
+    #[error("tool clause `{0}` must be below `must` and not derived")]
+    ToolAtMust(String),
 }
 
 #[derive(Deserialize)]
@@ -229,6 +308,9 @@ impl Catalog {
                     field: "links",
                 });
             }
+            if c.is_tool() && (c.level == Level::Must || c.derived) {
+                return Err(CatalogError::ToolAtMust(c.id.clone()));
+            }
             if c.checked_as.as_deref().is_some_and(|t| t == c.id) {
                 return Err(CatalogError::BadId(c.id.clone()));
             }
@@ -270,6 +352,12 @@ impl Catalog {
             .filter(|c| level.is_none_or(|l| c.level == l))
             .filter(|c| check.is_none_or(|k| c.check == k))
             .collect()
+    }
+
+    /// Whether the ID names a tool clause (a notice that never fails a
+    /// document by itself).
+    pub fn is_tool(&self, id: &str) -> bool {
+        self.get(id).is_some_and(Clause::is_tool)
     }
 
     /// The level of a clause, or `Must` when the ID is unknown (a bug that the
@@ -349,6 +437,37 @@ mod tests {
         assert!(Catalog::from_json(bad).is_err());
         let bad = bad.replace("perhaps", "must").replace("static", "dynamic");
         assert!(Catalog::from_json(&bad).is_err());
+    }
+
+    #[test]
+    fn tool_clauses_are_never_must_and_optional_fields_default() {
+        let base = r#"{"id":"a.b","level":"must","keyword":"MUST","spec":"s","document":"d","section":"x","source":"d","check":"static","summary":"s","links":{"main":"https://x"}}"#;
+        let one = |c: &str| format!(r#"{{"catalog_version":"0","clauses":[{c}]}}"#);
+        let plain = Catalog::from_json(&one(base)).unwrap();
+        let c = plain.get("a.b").unwrap();
+        assert_eq!(c.category, Category::Spec);
+        assert!(!c.derived && c.source_quotes.is_empty());
+        assert!(!plain.is_tool("a.b"));
+        let tool = base.replace(r#""level":"must""#, r#""level":"must","category":"tool""#);
+        assert!(matches!(
+            Catalog::from_json(&one(&tool)),
+            Err(CatalogError::ToolAtMust(id)) if id == "a.b"
+        ));
+        let tool = tool.replace(r#""level":"must""#, r#""level":"may""#);
+        assert!(Catalog::from_json(&one(&tool)).unwrap().is_tool("a.b"));
+        let quoted = base.replace(
+            r#""links""#,
+            r#""source_quotes":[{"versions":["1.0.0"],"file":"x/{version}/y.md","quote":"It MUST be."}],"links""#,
+        );
+        let cat = Catalog::from_json(&one(&quoted)).unwrap();
+        let q = &cat.get("a.b").unwrap().source_quotes[0];
+        assert_eq!(q.path_for("1.0.0"), "x/1.0.0/y.md");
+        assert!(q.has_must_keyword());
+        let should = SourceQuote {
+            quote: "It SHOULD be; a must-have is not MUSTY.".into(),
+            ..q.clone()
+        };
+        assert!(!should.has_must_keyword());
     }
 
     #[test]

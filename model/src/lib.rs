@@ -14,7 +14,9 @@ pub mod syntax;
 pub mod verdict;
 pub mod version;
 
-pub use catalog::{Catalog, CatalogError, CheckKind, Clause, Level, SchemaCoverage};
+pub use catalog::{
+    Catalog, CatalogError, Category, CheckKind, Clause, Level, SchemaCoverage, SourceQuote,
+};
 pub use finding::{Finding, Span};
 pub use kind::DocumentKind;
 pub use partition::Partition;

@@ -149,9 +149,13 @@ impl Report {
         self.findings.iter().map(|f| f.level).max()
     }
 
-    /// Whether any finding is at or above `level`.
+    /// Whether any finding is at or above `level`. Findings on tool clauses
+    /// (`doc.*`, `json.limits`) are notices and never fail a document.
     pub fn fails_at(&self, level: cnab_model::Level) -> bool {
-        self.findings.iter().any(|f| f.level >= level)
+        let catalog = Catalog::embedded();
+        self.findings
+            .iter()
+            .any(|f| f.level >= level && !catalog.is_tool(&f.clause))
     }
 }
 

@@ -4,6 +4,8 @@ use serde_json::Value;
 
 use super::reference::ImageReference;
 use super::syntax::digest_problem;
+use cnab_model::SpecVersion;
+
 use super::{ptr, quote, Bundle, RuleOptions, Sink};
 
 /// The clauses for one of the two image lists.
@@ -23,6 +25,14 @@ const IMAGES: Clauses = Clauses {
 };
 
 pub(super) fn check(b: &Bundle<'_>, options: &RuleOptions, out: &mut Sink) {
+    // Release strictness: uppercase MUST from 1.1.0 on, lowercase "must" before.
+    let release = options.release.then(|| {
+        if b.at_least(SpecVersion::Core1_1_0) {
+            "core.image.contentDigest.required_for_release"
+        } else {
+            "core.image.contentDigest.required_for_release.v1_0"
+        }
+    });
     if let Some(list) = b.doc.get("invocationImages").and_then(Value::as_array) {
         if list.is_empty() {
             out.push(
@@ -34,13 +44,13 @@ pub(super) fn check(b: &Bundle<'_>, options: &RuleOptions, out: &mut Sink) {
         }
         for (i, img) in list.iter().enumerate() {
             let base = ptr(&["invocationImages".to_string(), i.to_string()]);
-            check_image(img, &base, &INVOCATION, options, out);
+            check_image(img, &base, &INVOCATION, release, out);
         }
     }
     if let Some(map) = b.map("images") {
         for (key, img) in map {
             let base = ptr(&["images", key.as_str()]);
-            check_image(img, &base, &IMAGES, options, out);
+            check_image(img, &base, &IMAGES, release, out);
             let by_digest = img
                 .get("image")
                 .and_then(Value::as_str)
@@ -58,7 +68,13 @@ pub(super) fn check(b: &Bundle<'_>, options: &RuleOptions, out: &mut Sink) {
     }
 }
 
-fn check_image(img: &Value, base: &str, clauses: &Clauses, options: &RuleOptions, out: &mut Sink) {
+fn check_image(
+    img: &Value,
+    base: &str,
+    clauses: &Clauses,
+    release: Option<&'static str>,
+    out: &mut Sink,
+) {
     let Some(obj) = img.as_object() else {
         return;
     };
@@ -68,17 +84,23 @@ fn check_image(img: &Value, base: &str, clauses: &Clauses, options: &RuleOptions
                 out.push(
                     clauses.digest,
                     &format!("{base}/contentDigest"),
-                    format!("contentDigest {} is not an oci digest: it {problem}", quote(d)),
+                    format!(
+                        "contentDigest {} is not an oci digest: it {problem}",
+                        quote(d)
+                    ),
                 );
             }
         }
         Some(_) => {}
-        None if options.release => out.push(
-            "core.image.contentDigest.required_for_release",
-            base,
-            "image has no contentDigest, which a bundle ready for distribution must carry for every image".to_string(),
-        ),
-        None => {}
+        None => {
+            if let Some(clause) = release {
+                out.push(
+                    clause,
+                    base,
+                    "image has no contentDigest, which a bundle ready for distribution must carry for every image".to_string(),
+                );
+            }
+        }
     }
     // Only OCI and Docker images use registry references; other types are open.
     let oci_like = match obj.get("imageType") {

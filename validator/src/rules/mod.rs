@@ -88,6 +88,7 @@ pub fn implemented_clauses() -> &'static [&'static str] {
         "core.image.contentDigest.oci_format",
         "core.images.contentDigest.oci_format",
         "core.image.contentDigest.required_for_release",
+        "core.image.contentDigest.required_for_release.v1_0",
         "core.image.image.reference",
         "core.images.image.reference",
         "core.images.image.by_digest",
