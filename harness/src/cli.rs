@@ -376,60 +376,7 @@ pub fn main() -> Result<ExitCode> {
             }
             Ok(ExitCode::from(EXIT_OK))
         }
-        Command::Cases { command } => match command {
-            CasesCommand::Check { dir, documents } => {
-                let files = match &dir {
-                    Some(d) => case::read_dir(d)?,
-                    None => case::embedded_files(),
-                };
-                let mut failed = false;
-                match case::load(&files) {
-                    Ok(cases) => write_stdout(&format!(
-                        "runtime cases: {} file(s), {} case(s): ok\n",
-                        files.len(),
-                        cases.len()
-                    ))?,
-                    Err(case::CaseError::Invalid(problems)) => {
-                        for p in &problems {
-                            eprintln!("{p}");
-                        }
-                        eprintln!("{} problem(s) in runtime case files", problems.len());
-                        failed = true;
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-                let documents = documents.or_else(|| {
-                    let d = PathBuf::from("cases/documents");
-                    d.is_dir().then_some(d)
-                });
-                if let Some(d) = documents {
-                    let check =
-                        cnab_harness::case::doccases::check_documents(&d).with_context(|| {
-                            format!("cannot read document cases in {}", d.display())
-                        })?;
-                    if check.problems.is_empty() {
-                        write_stdout(&format!("document cases: {} case(s): ok\n", check.cases))?;
-                    } else {
-                        for p in &check.problems {
-                            eprintln!("{}: {p}", d.display());
-                        }
-                        eprintln!("{} problem(s) in document case files", check.problems.len());
-                        failed = true;
-                    }
-                }
-                Ok(ExitCode::from(if failed { EXIT_FAILURES } else { EXIT_OK }))
-            }
-            CasesCommand::List { cases_dir } => {
-                let cases = load_cases(cases_dir.as_ref())?;
-                let width = cases.iter().map(|c| c.case.id.len()).max().unwrap_or(0);
-                let mut out = String::new();
-                for c in &cases {
-                    out.push_str(&format!("{:width$}  {}\n", c.case.id, c.case.description));
-                }
-                write_stdout(&out)?;
-                Ok(ExitCode::from(EXIT_OK))
-            }
-        },
+        Command::Cases { command } => cases_command(command),
         Command::Coverage { format } => {
             let cov = coverage::coverage(&load_cases(None)?);
             match format {
@@ -444,39 +391,7 @@ pub fn main() -> Result<ExitCode> {
             mutants,
             driver,
             timeout,
-        } => {
-            let cases = load_cases(None)?;
-            let docker = driver == DriverArg::Docker;
-            let mutants = if mutants.is_empty() {
-                default_mutants(docker)
-            } else {
-                mutants
-            };
-            if let Some(m) = mutants.iter().find(|m| m.needs_docker() && !docker) {
-                bail!("mutant `{m}` can only be caught with --driver docker");
-            }
-            let exe = std::env::current_exe().context("cannot find this executable")?;
-            let driver = driver.driver_kind()?;
-            let st = run_selftest_with(
-                &cases,
-                exe,
-                Duration::from_secs(timeout.max(1)),
-                &mutants,
-                std::io::stderr().is_terminal(),
-                driver.clone(),
-            );
-            if docker_cleanup(&driver) {
-                eprintln!("cnab-conformance: interrupted");
-                return Ok(ExitCode::from(EXIT_CANNOT_RUN));
-            }
-            let st = st?;
-            write_stdout(&st.summary())?;
-            Ok(ExitCode::from(if st.is_success() {
-                EXIT_OK
-            } else {
-                EXIT_FAILURES
-            }))
-        }
+        } => selftest(mutants, driver, timeout),
         Command::Adapter {
             adapter:
                 AdapterCommand::Reference {
@@ -507,6 +422,97 @@ pub fn main() -> Result<ExitCode> {
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
     }
+}
+
+/// `cases check` and `cases list`.
+fn cases_command(command: CasesCommand) -> Result<ExitCode> {
+    match command {
+        CasesCommand::Check { dir, documents } => {
+            let files = match &dir {
+                Some(d) => case::read_dir(d)?,
+                None => case::embedded_files(),
+            };
+            let mut failed = false;
+            match case::load(&files) {
+                Ok(cases) => write_stdout(&format!(
+                    "runtime cases: {} file(s), {} case(s): ok\n",
+                    files.len(),
+                    cases.len()
+                ))?,
+                Err(case::CaseError::Invalid(problems)) => {
+                    for p in &problems {
+                        eprintln!("{p}");
+                    }
+                    eprintln!("{} problem(s) in runtime case files", problems.len());
+                    failed = true;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let documents = documents.or_else(|| {
+                let d = PathBuf::from("cases/documents");
+                d.is_dir().then_some(d)
+            });
+            if let Some(d) = documents {
+                let check = cnab_harness::case::doccases::check_documents(&d)
+                    .with_context(|| format!("cannot read document cases in {}", d.display()))?;
+                if check.problems.is_empty() {
+                    write_stdout(&format!("document cases: {} case(s): ok\n", check.cases))?;
+                } else {
+                    for p in &check.problems {
+                        eprintln!("{}: {p}", d.display());
+                    }
+                    eprintln!("{} problem(s) in document case files", check.problems.len());
+                    failed = true;
+                }
+            }
+            Ok(ExitCode::from(if failed { EXIT_FAILURES } else { EXIT_OK }))
+        }
+        CasesCommand::List { cases_dir } => {
+            let cases = load_cases(cases_dir.as_ref())?;
+            let width = cases.iter().map(|c| c.case.id.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for c in &cases {
+                out.push_str(&format!("{:width$}  {}\n", c.case.id, c.case.description));
+            }
+            write_stdout(&out)?;
+            Ok(ExitCode::from(EXIT_OK))
+        }
+    }
+}
+
+/// `selftest`: the reference and its mutants.
+fn selftest(mutants: Vec<Mutant>, driver: DriverArg, timeout: u64) -> Result<ExitCode> {
+    let cases = load_cases(None)?;
+    let docker = driver == DriverArg::Docker;
+    let mutants = if mutants.is_empty() {
+        default_mutants(docker)
+    } else {
+        mutants
+    };
+    if let Some(m) = mutants.iter().find(|m| m.needs_docker() && !docker) {
+        bail!("mutant `{m}` can only be caught with --driver docker");
+    }
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let driver = driver.driver_kind()?;
+    let st = run_selftest_with(
+        &cases,
+        exe,
+        Duration::from_secs(timeout.max(1)),
+        &mutants,
+        std::io::stderr().is_terminal(),
+        driver.clone(),
+    );
+    if docker_cleanup(&driver) {
+        eprintln!("cnab-conformance: interrupted");
+        return Ok(ExitCode::from(EXIT_CANNOT_RUN));
+    }
+    let st = st?;
+    write_stdout(&st.summary())?;
+    Ok(ExitCode::from(if st.is_success() {
+        EXIT_OK
+    } else {
+        EXIT_FAILURES
+    }))
 }
 
 /// Applies an expected-failures list through the renderers' library, so

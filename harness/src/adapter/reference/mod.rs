@@ -3,6 +3,7 @@
 pub mod mutant;
 pub mod runtime;
 pub mod serve;
+mod support;
 
 pub use mutant::Mutant;
 pub use runtime::{Invocation, Reference, CLAIMS_VERSION, SUPPORTED_EXTENSIONS};

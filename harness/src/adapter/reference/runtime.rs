@@ -6,12 +6,15 @@
 //! directory the caller gives. A [`Mutant`] can break one rule on purpose.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::mutant::Mutant;
+use super::support::{
+    applies, new_ulid, now, object, refuse, response, rooted, validate_value, value_text, Store,
+};
 use crate::adapter::protocol::{ActionOutcome, ClaimsResponse, RunResponse, PROTOCOL};
 use crate::driver::{DigestCheck, Driver, Operation};
 
@@ -43,98 +46,6 @@ pub struct Invocation<'a> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Reference {
     mutant: Option<Mutant>,
-}
-
-fn now() -> String {
-    humantime::format_rfc3339_nanos(std::time::SystemTime::now()).to_string()
-}
-
-fn new_ulid() -> String {
-    ulid::Ulid::generate().to_string()
-}
-
-fn response(outcome: ActionOutcome, message: impl Into<String>) -> RunResponse {
-    RunResponse {
-        protocol: PROTOCOL.to_string(),
-        outcome,
-        message: message.into(),
-        claim: None,
-        result: None,
-        outputs: None,
-    }
-}
-
-fn refuse(message: impl Into<String>) -> RunResponse {
-    response(ActionOutcome::Refused, message)
-}
-
-/// The text injected for a resolved value: strings raw, others JSON text.
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn rooted(path: &str) -> String {
-    if path.starts_with('/') {
-        path.to_string()
-    } else {
-        format!("/{path}")
-    }
-}
-
-fn applies(entry: &Value, action: &str) -> bool {
-    match entry.get("applyTo").and_then(Value::as_array) {
-        None => true,
-        Some(list) if list.is_empty() => true,
-        Some(list) => list.iter().any(|a| a.as_str() == Some(action)),
-    }
-}
-
-fn object(v: &Value, key: &str) -> Map<String, Value> {
-    v.get(key)
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// Where one installation's records live.
-struct Store {
-    dir: PathBuf,
-}
-
-impl Store {
-    fn new(state_dir: &Path, installation: &str) -> Store {
-        Store {
-            dir: state_dir
-                .join("installations")
-                .join(hex::encode(installation.as_bytes())),
-        }
-    }
-
-    fn list(&self, kind: &str) -> Vec<Value> {
-        let Ok(entries) = std::fs::read_dir(self.dir.join(kind)) else {
-            return Vec::new();
-        };
-        let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        files.sort();
-        files
-            .iter()
-            .filter_map(|p| std::fs::read(p).ok())
-            .filter_map(|b| serde_json::from_slice(&b).ok())
-            .collect()
-    }
-
-    fn save(&self, kind: &str, id: &str, value: &Value) -> std::io::Result<()> {
-        let dir = self.dir.join(kind);
-        std::fs::create_dir_all(&dir)?;
-        let seq = std::fs::read_dir(&dir)?.count();
-        let text = serde_json::to_vec_pretty(value).expect("a record serializes");
-        let tmp = dir.join(format!(".{id}.tmp"));
-        std::fs::write(&tmp, text)?;
-        std::fs::rename(&tmp, dir.join(format!("{seq:06}-{id}.json")))
-    }
 }
 
 impl Reference {
@@ -726,143 +637,5 @@ impl Reference {
     }
 }
 
-/// Validates a supplied value against its definition (a JSON Schema).
-/// On failure returns the failing schema locations (safe to show) and the
-/// validator's messages (which quote the value).
-fn validate_value(definition: &Value, value: &Value) -> Result<(), (String, String)> {
-    let validator = jsonschema::draft7::new(definition).map_err(|e| {
-        (
-            "a definition that is not a usable schema".to_string(),
-            e.to_string(),
-        )
-    })?;
-    let errors: Vec<_> = validator.iter_errors(value).collect();
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let keywords = errors
-        .iter()
-        .map(|e| format!("`{}`", e.schema_path()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let detail = errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect::<Vec<_>>()
-        .join("; ");
-    Err((keywords, detail))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::driver::{DriverError, OperationResult};
-    use std::cell::RefCell;
-
-    /// A driver that records operations and answers as told.
-    struct Fake {
-        digest: DigestCheck,
-        exit: Option<i32>,
-        outputs: BTreeMap<String, String>,
-        seen: RefCell<Vec<Operation>>,
-    }
-
-    impl Fake {
-        fn new() -> Fake {
-            Fake {
-                digest: DigestCheck::NotVisible,
-                exit: Some(0),
-                outputs: BTreeMap::new(),
-                seen: RefCell::new(Vec::new()),
-            }
-        }
-    }
-
-    impl Driver for Fake {
-        fn handles(&self) -> Result<Vec<String>, DriverError> {
-            Ok(vec!["docker".into(), "oci".into()])
-        }
-        fn verify_digest(&self, _image: &Value) -> DigestCheck {
-            self.digest.clone()
-        }
-        fn run(&self, op: &Operation) -> Result<OperationResult, DriverError> {
-            self.seen.borrow_mut().push(op.clone());
-            Ok(OperationResult {
-                exit_code: self.exit,
-                outputs: self.outputs.clone(),
-                ..OperationResult::default()
-            })
-        }
-    }
-
-    const BUNDLE: &str = r#"{"schemaVersion":"v1.2.0","name":"b","version":"1.0.0",
-      "invocationImages":[{"image":"x@sha256:00","imageType":"docker","contentDigest":"sha256:00"}],
-      "definitions":{"s":{"type":"string"}},
-      "outputs":{"o":{"definition":"s","path":"/cnab/app/outputs/o"}}}"#;
-
-    fn run(driver: &Fake, action: &str, state: &Path) -> RunResponse {
-        let none = BTreeMap::new();
-        let creds = BTreeMap::new();
-        Reference::new().run(
-            &Invocation {
-                bundle: BUNDLE.as_bytes(),
-                action,
-                installation: "i",
-                parameters: &none,
-                credentials: &creds,
-                state_dir: state,
-            },
-            driver,
-        )
-    }
-
-    #[test]
-    fn a_digest_mismatch_is_refused_before_running() {
-        let d = tempfile::tempdir().unwrap();
-        let mut f = Fake::new();
-        f.digest = DigestCheck::Mismatch("repo digest is sha256:11".into());
-        let r = run(&f, "install", d.path());
-        assert_eq!(r.outcome, ActionOutcome::Refused);
-        assert!(r.message.contains("contentDigest"), "{}", r.message);
-        assert!(f.seen.borrow().is_empty());
-        assert!(Reference::new().claims(d.path(), "i").claims.is_empty());
-    }
-
-    #[test]
-    fn a_verified_image_runs_and_the_claim_is_stored_with_its_result() {
-        let d = tempfile::tempdir().unwrap();
-        let mut f = Fake::new();
-        f.digest = DigestCheck::Verified;
-        f.outputs.insert("o".into(), "v".into());
-        let r = run(&f, "install", d.path());
-        assert_eq!(r.outcome, ActionOutcome::Succeeded, "{}", r.message);
-        let op = &f.seen.borrow()[0];
-        assert_eq!(
-            op.outputs.get("/cnab/app/outputs/o").map(String::as_str),
-            Some("o")
-        );
-        assert_eq!(op.environment["CNAB_CLAIMS_VERSION"], CLAIMS_VERSION);
-        let stored = Reference::new().claims(d.path(), "i");
-        assert_eq!(stored.claims.len(), 1);
-        assert_eq!(stored.results[0]["status"], "succeeded");
-        assert_eq!(stored.results[0]["claimId"], stored.claims[0]["id"]);
-    }
-
-    #[test]
-    fn upgrade_of_a_missing_installation_is_refused_and_a_killed_image_fails() {
-        let d = tempfile::tempdir().unwrap();
-        let f = Fake::new();
-        assert_eq!(run(&f, "upgrade", d.path()).outcome, ActionOutcome::Refused);
-        let mut f = Fake::new();
-        f.exit = None;
-        let r = run(&f, "install", d.path());
-        assert_eq!(r.outcome, ActionOutcome::Failed);
-        assert!(r.message.contains("killed"), "{}", r.message);
-        assert_eq!(
-            Reference::new().claims(d.path(), "i").results[0]["status"],
-            "failed"
-        );
-        Reference::new().cleanup(d.path(), "i").unwrap();
-        assert!(Reference::new().claims(d.path(), "i").claims.is_empty());
-    }
-}
+mod tests;
