@@ -127,10 +127,11 @@ pub trait Check {
     fn evaluate(&self, step: &StepEvidence<'_>, case: &CaseState) -> Judgement;
 }
 
-impl Expectation {
-    /// The check behind the tag.
-    pub fn check(&self) -> &dyn Check {
-        match self {
+/// The one list of tags: every variant holds a [`Check`], reached by
+/// reference or by mutable reference.
+macro_rules! each_check {
+    ($expectation:expr) => {
+        match $expectation {
             Expectation::Outcome(c) => c,
             Expectation::Env(c) => c,
             Expectation::EnvAbsent(c) => c,
@@ -158,38 +159,18 @@ impl Expectation {
             Expectation::ProbeFileIsBundle(c) => c,
             Expectation::ProbeEntrypoint(c) => c,
         }
+    };
+}
+
+impl Expectation {
+    /// The check behind the tag.
+    pub fn check(&self) -> &dyn Check {
+        each_check!(self)
     }
 
     /// The check behind the tag, to fill in.
     fn check_mut(&mut self) -> &mut dyn Check {
-        match self {
-            Expectation::Outcome(c) => c,
-            Expectation::Env(c) => c,
-            Expectation::EnvAbsent(c) => c,
-            Expectation::File(c) => c,
-            Expectation::FileAbsent(c) => c,
-            Expectation::FileIsBundle(c) => c,
-            Expectation::FileIsCurrentClaim(c) => c,
-            Expectation::OutputRequested(c) => c,
-            Expectation::Output(c) => c,
-            Expectation::OutputAbsent(c) => c,
-            Expectation::Revision(c) => c,
-            Expectation::EnvPreviousRevision(c) => c,
-            Expectation::RevisionIsUlid(c) => c,
-            Expectation::ClaimsStored(c) => c,
-            Expectation::ClaimValid(c) => c,
-            Expectation::ClaimField(c) => c,
-            Expectation::ResultStatus(c) => c,
-            Expectation::ImageIs(c) => c,
-            Expectation::ClaimRetained(c) => c,
-            Expectation::MessageLacks(c) => c,
-            Expectation::MessageContains(c) => c,
-            Expectation::AbsentFromClaims(c) => c,
-            Expectation::ProbeEnv(c) => c,
-            Expectation::ProbeFile(c) => c,
-            Expectation::ProbeFileIsBundle(c) => c,
-            Expectation::ProbeEntrypoint(c) => c,
-        }
+        each_check!(self)
     }
 
     /// The clauses this expectation checks.

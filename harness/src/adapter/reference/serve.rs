@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::support::refuse;
 use super::{Invocation, Mutant, Reference};
 use crate::adapter::external::driver_env;
 use crate::adapter::protocol::{
-    ActionOutcome, ClaimsResponse, CleanupResponse, ErrorResponse, InfoResponse,
-    InstallationRequest, RunRequest, RunResponse, KNOWN_CAPABILITIES, PROTOCOL,
+    ClaimsResponse, CleanupResponse, ErrorResponse, InfoResponse, InstallationRequest, RunRequest,
+    RunResponse, KNOWN_CAPABILITIES, PROTOCOL,
 };
 use crate::adapter::{Adapter, AdapterError};
 use crate::driver::{
@@ -103,14 +104,10 @@ impl Adapter for ReferenceAdapter {
         let bundle = match std::fs::read(&req.bundle) {
             Ok(b) => b,
             Err(e) => {
-                return Ok(RunResponse {
-                    protocol: PROTOCOL.into(),
-                    outcome: ActionOutcome::Refused,
-                    message: format!("cannot read bundle {}: {e}", req.bundle.display()),
-                    claim: None,
-                    result: None,
-                    outputs: None,
-                })
+                return Ok(refuse(format!(
+                    "cannot read bundle {}: {e}",
+                    req.bundle.display()
+                )))
             }
         };
         let mut env: BTreeMap<String, String> = std::env::vars().collect();
@@ -132,14 +129,7 @@ impl Adapter for ReferenceAdapter {
             let observations = env.get(ENV_OBSERVATIONS).map(PathBuf::from);
             return match DockerDriver::connect(&run_id, self.timeout, observations) {
                 Ok(d) => Ok(Reference::mutated(self.mutant).run(&inv, &d)),
-                Err(e) => Ok(RunResponse {
-                    protocol: PROTOCOL.into(),
-                    outcome: ActionOutcome::Refused,
-                    message: e.to_string(),
-                    claim: None,
-                    result: None,
-                    outputs: None,
-                }),
+                Err(e) => Ok(refuse(e.to_string())),
             };
         }
         let driver = match CommandDriver::locate(
@@ -150,16 +140,7 @@ impl Adapter for ReferenceAdapter {
             self.timeout,
         ) {
             Ok(d) => d,
-            Err(e) => {
-                return Ok(RunResponse {
-                    protocol: PROTOCOL.into(),
-                    outcome: ActionOutcome::Refused,
-                    message: e.to_string(),
-                    claim: None,
-                    result: None,
-                    outputs: None,
-                })
-            }
+            Err(e) => return Ok(refuse(e.to_string())),
         };
         Ok(Reference::mutated(self.mutant).run(&inv, &driver))
     }
