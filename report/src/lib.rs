@@ -1,8 +1,10 @@
 //! Renderings of cnab-conformance run reports.
 //!
 //! The JSON run report (`cnab-conformance-report/1`, schema in
-//! `reports/schema/report.schema.json`) is the single source of truth. This
-//! crate reads it ([`RunReport::from_json`]) and renders it for people and tools:
+//! `reports/schema/report.schema.json`) is the single source of truth, and
+//! its types live here ([`RunReport`], [`CaseReport`], [`StepReport`], ...):
+//! the harness builds and writes a [`RunReport`], and this crate reads one
+//! ([`RunReport::from_json`]) and renders it for people and tools:
 //!
 //! - [`Format::Junit`]: JUnit XML, one test case per case, one test suite per
 //!   clause family (and per runtime when several reports are given);
