@@ -602,7 +602,7 @@ fn harness(args: HarnessArgs) -> Result<u8> {
     }
     let jobs = jobs_default(args.jobs);
     let engine = cnab_docker::Engine::connect().context("no Docker engine")?;
-    let probe = cnab_harness::docker_driver::prepare_probe_image()
+    let probe = cnab_harness::driver::docker::prepare_probe_image()
         .map_err(|e| anyhow::anyhow!("cannot prepare the probe image: {e}"))?;
     let out_dir = std::env::temp_dir().join(format!("cnab-bench-harness-{}", std::process::id()));
     fs::create_dir_all(&out_dir)?;

@@ -1,22 +1,22 @@
 //! The command line: parsing, then thin calls into the library.
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use cnab_harness::adapter::reference::Mutant;
 use cnab_harness::adapter::{serve_reference, Adapter, ProcessAdapter, ReferenceAdapter};
 use cnab_harness::case::{self, LoadedCase};
 use cnab_harness::coverage;
-use cnab_harness::docker_driver;
-use cnab_harness::reference::Mutant;
-use cnab_harness::report::REPORT_SCHEMA;
-use cnab_harness::runner::{run_suite, DockerMode, RunError, RunOptions};
+use cnab_harness::driver::{docker, DockerMode, DriverKind};
+use cnab_harness::runner::{run_suite, RunError, RunOptions};
 use cnab_harness::selftest::{default_mutants, run_selftest_with};
 use cnab_model::Partition;
 use cnab_model::{catalog::render_table, Catalog, CheckKind, Level};
+use cnab_report::{RunReport, REPORT_SCHEMA};
 
 /// Every verdict is pass, skip or xfail.
 pub const EXIT_OK: u8 = 0;
@@ -43,9 +43,9 @@ enum Format {
     Json,
 }
 
-/// How the reference runtime reaches invocation images.
+/// How the reference runtime reaches invocation images (`--driver`).
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum DriverKind {
+enum DriverArg {
     /// The suite plays cnab-go's command driver; no Docker needed.
     Command,
     /// Real containers of the probe image through the Docker engine
@@ -54,11 +54,23 @@ enum DriverKind {
     Docker,
 }
 
+impl DriverArg {
+    /// The run's driver: on the Docker path this connects to Docker, builds
+    /// and pushes the probe image, and makes Ctrl-C stop the run between
+    /// containers.
+    fn driver_kind(self) -> Result<DriverKind> {
+        Ok(match self {
+            DriverArg::Command => DriverKind::Command,
+            DriverArg::Docker => DriverKind::Docker(docker_mode()?),
+        })
+    }
+}
+
 /// Connects to Docker, builds and pushes the probe image, and makes Ctrl-C
 /// stop the run between containers.
 fn docker_mode() -> Result<DockerMode> {
-    docker_driver::catch_interrupts();
-    let probe = docker_driver::prepare_probe_image()
+    docker::catch_interrupts();
+    let probe = docker::prepare_probe_image()
         .context("cannot prepare the probe image for --driver docker")?;
     eprintln!(
         "docker: engine {}, probe image {} ({})",
@@ -67,9 +79,13 @@ fn docker_mode() -> Result<DockerMode> {
     Ok(DockerMode::new(probe))
 }
 
-/// Removes what a Docker run may have left and says so.
-fn docker_cleanup(mode: &DockerMode) {
-    match docker_driver::cleanup_run(&mode.run_id) {
+/// Removes what a Docker run may have left and says so; whether the run was
+/// interrupted. A command-driver run leaves no container.
+fn docker_cleanup(driver: &DriverKind) -> bool {
+    let Some(mode) = driver.docker() else {
+        return false;
+    };
+    match docker::cleanup_run(&mode.run_id) {
         Ok(0) => {}
         Ok(n) => eprintln!("docker: removed {n} leftover container(s) of this run"),
         Err(e) => eprintln!(
@@ -77,6 +93,7 @@ fn docker_cleanup(mode: &DockerMode) {
             mode.run_id
         ),
     }
+    docker::interrupted()
 }
 
 #[derive(Subcommand)]
@@ -114,7 +131,7 @@ enum Command {
         mutants: Vec<Mutant>,
         /// How the reference reaches invocation images.
         #[arg(long, value_enum, default_value = "command")]
-        driver: DriverKind,
+        driver: DriverArg,
         /// Timeout of each adapter call, in seconds.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
@@ -177,13 +194,13 @@ enum ReportCommand {
     },
 }
 
-fn read_reports(paths: &[PathBuf]) -> Result<Vec<cnab_report::Report>> {
+fn read_reports(paths: &[PathBuf]) -> Result<Vec<RunReport>> {
     paths
         .iter()
         .map(|p| {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read {}", p.display()))?;
-            cnab_report::Report::from_json(&text).with_context(|| format!("in {}", p.display()))
+            RunReport::from_json(&text).with_context(|| format!("in {}", p.display()))
         })
         .collect()
 }
@@ -210,17 +227,10 @@ fn report_command(command: ReportCommand) -> Result<ExitCode> {
         }
         ReportCommand::Merge { reports, out } => {
             let merged = cnab_report::merge(&read_reports(&reports)?)?;
-            let mut text = serde_json::to_string_pretty(&merged)?;
-            text.push('\n');
             match out {
-                Some(p) => {
-                    let report: cnab_harness::report::Report = serde_json::from_str(&text)
-                        .context("the merged report does not read back")?;
-                    report
-                        .write(&p)
-                        .with_context(|| format!("cannot write {}", p.display()))?;
-                }
-                None => write_stdout(&text)?,
+                Some(p) => write_report(&merged, &p)
+                    .with_context(|| format!("cannot write {}", p.display()))?,
+                None => write_stdout(&merged.to_json())?,
             }
             Ok(ExitCode::from(EXIT_OK))
         }
@@ -284,7 +294,7 @@ struct RunArgs {
     /// suite plays cnab-go's command driver) or `docker` (real containers of
     /// the probe image; Docker-only cases run, command-only ones are skipped).
     #[arg(long, value_enum, default_value = "command")]
-    driver: DriverKind,
+    driver: DriverArg,
     /// Only cases whose ID starts with this (repeatable).
     #[arg(long = "case")]
     cases: Vec<String>,
@@ -366,59 +376,7 @@ pub fn main() -> Result<ExitCode> {
             }
             Ok(ExitCode::from(EXIT_OK))
         }
-        Command::Cases { command } => match command {
-            CasesCommand::Check { dir, documents } => {
-                let files = match &dir {
-                    Some(d) => case::read_dir(d)?,
-                    None => case::embedded_files(),
-                };
-                let mut failed = false;
-                match case::load(&files) {
-                    Ok(cases) => write_stdout(&format!(
-                        "runtime cases: {} file(s), {} case(s): ok\n",
-                        files.len(),
-                        cases.len()
-                    ))?,
-                    Err(case::CaseError::Invalid(problems)) => {
-                        for p in &problems {
-                            eprintln!("{p}");
-                        }
-                        eprintln!("{} problem(s) in runtime case files", problems.len());
-                        failed = true;
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-                let documents = documents.or_else(|| {
-                    let d = PathBuf::from("cases/documents");
-                    d.is_dir().then_some(d)
-                });
-                if let Some(d) = documents {
-                    let check = cnab_harness::doccases::check_documents(&d).with_context(|| {
-                        format!("cannot read document cases in {}", d.display())
-                    })?;
-                    if check.problems.is_empty() {
-                        write_stdout(&format!("document cases: {} case(s): ok\n", check.cases))?;
-                    } else {
-                        for p in &check.problems {
-                            eprintln!("{}: {p}", d.display());
-                        }
-                        eprintln!("{} problem(s) in document case files", check.problems.len());
-                        failed = true;
-                    }
-                }
-                Ok(ExitCode::from(if failed { EXIT_FAILURES } else { EXIT_OK }))
-            }
-            CasesCommand::List { cases_dir } => {
-                let cases = load_cases(cases_dir.as_ref())?;
-                let width = cases.iter().map(|c| c.case.id.len()).max().unwrap_or(0);
-                let mut out = String::new();
-                for c in &cases {
-                    out.push_str(&format!("{:width$}  {}\n", c.case.id, c.case.description));
-                }
-                write_stdout(&out)?;
-                Ok(ExitCode::from(EXIT_OK))
-            }
-        },
+        Command::Cases { command } => cases_command(command),
         Command::Coverage { format } => {
             let cov = coverage::coverage(&load_cases(None)?);
             match format {
@@ -433,42 +391,7 @@ pub fn main() -> Result<ExitCode> {
             mutants,
             driver,
             timeout,
-        } => {
-            let cases = load_cases(None)?;
-            let docker = driver == DriverKind::Docker;
-            let mutants = if mutants.is_empty() {
-                default_mutants(docker)
-            } else {
-                mutants
-            };
-            if let Some(m) = mutants.iter().find(|m| m.needs_docker() && !docker) {
-                bail!("mutant `{m}` can only be caught with --driver docker");
-            }
-            let exe = std::env::current_exe().context("cannot find this executable")?;
-            let mode = if docker { Some(docker_mode()?) } else { None };
-            let st = run_selftest_with(
-                &cases,
-                exe,
-                Duration::from_secs(timeout.max(1)),
-                &mutants,
-                std::io::stderr().is_terminal(),
-                mode.clone(),
-            );
-            if let Some(m) = &mode {
-                docker_cleanup(m);
-                if docker_driver::interrupted() {
-                    eprintln!("cnab-conformance: interrupted");
-                    return Ok(ExitCode::from(EXIT_CANNOT_RUN));
-                }
-            }
-            let st = st?;
-            write_stdout(&st.summary())?;
-            Ok(ExitCode::from(if st.is_success() {
-                EXIT_OK
-            } else {
-                EXIT_FAILURES
-            }))
-        }
+        } => selftest(mutants, driver, timeout),
         Command::Adapter {
             adapter:
                 AdapterCommand::Reference {
@@ -495,28 +418,136 @@ pub fn main() -> Result<ExitCode> {
             Ok(ExitCode::from(EXIT_OK))
         }
         Command::Driver { args } => {
-            let code = cnab_harness::observe::driver_main(&args);
+            let code = cnab_harness::driver::observer::driver_main(&args);
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
     }
+}
+
+/// `cases check` and `cases list`.
+fn cases_command(command: CasesCommand) -> Result<ExitCode> {
+    match command {
+        CasesCommand::Check { dir, documents } => {
+            let files = match &dir {
+                Some(d) => case::read_dir(d)?,
+                None => case::embedded_files(),
+            };
+            let mut failed = false;
+            match case::load(&files) {
+                Ok(cases) => write_stdout(&format!(
+                    "runtime cases: {} file(s), {} case(s): ok\n",
+                    files.len(),
+                    cases.len()
+                ))?,
+                Err(case::CaseError::Invalid(problems)) => {
+                    for p in &problems {
+                        eprintln!("{p}");
+                    }
+                    eprintln!("{} problem(s) in runtime case files", problems.len());
+                    failed = true;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let documents = documents.or_else(|| {
+                let d = PathBuf::from("cases/documents");
+                d.is_dir().then_some(d)
+            });
+            if let Some(d) = documents {
+                let check = cnab_harness::case::doccases::check_documents(&d)
+                    .with_context(|| format!("cannot read document cases in {}", d.display()))?;
+                if check.problems.is_empty() {
+                    write_stdout(&format!("document cases: {} case(s): ok\n", check.cases))?;
+                } else {
+                    for p in &check.problems {
+                        eprintln!("{}: {p}", d.display());
+                    }
+                    eprintln!("{} problem(s) in document case files", check.problems.len());
+                    failed = true;
+                }
+            }
+            Ok(ExitCode::from(if failed { EXIT_FAILURES } else { EXIT_OK }))
+        }
+        CasesCommand::List { cases_dir } => {
+            let cases = load_cases(cases_dir.as_ref())?;
+            let width = cases.iter().map(|c| c.case.id.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for c in &cases {
+                out.push_str(&format!("{:width$}  {}\n", c.case.id, c.case.description));
+            }
+            write_stdout(&out)?;
+            Ok(ExitCode::from(EXIT_OK))
+        }
+    }
+}
+
+/// `selftest`: the reference and its mutants.
+fn selftest(mutants: Vec<Mutant>, driver: DriverArg, timeout: u64) -> Result<ExitCode> {
+    let cases = load_cases(None)?;
+    let docker = driver == DriverArg::Docker;
+    let mutants = if mutants.is_empty() {
+        default_mutants(docker)
+    } else {
+        mutants
+    };
+    if let Some(m) = mutants.iter().find(|m| m.needs_docker() && !docker) {
+        bail!("mutant `{m}` can only be caught with --driver docker");
+    }
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let driver = driver.driver_kind()?;
+    let st = run_selftest_with(
+        &cases,
+        exe,
+        Duration::from_secs(timeout.max(1)),
+        &mutants,
+        std::io::stderr().is_terminal(),
+        driver.clone(),
+    );
+    if docker_cleanup(&driver) {
+        eprintln!("cnab-conformance: interrupted");
+        return Ok(ExitCode::from(EXIT_CANNOT_RUN));
+    }
+    let st = st?;
+    write_stdout(&st.summary())?;
+    Ok(ExitCode::from(if st.is_success() {
+        EXIT_OK
+    } else {
+        EXIT_FAILURES
+    }))
 }
 
 /// Applies an expected-failures list through the renderers' library, so
 /// there is one reading of that file. Entries for cases outside this run
 /// (filters, shards) are left out.
 fn with_expected_failures(
-    report: cnab_harness::report::Report,
+    report: RunReport,
     expected: &cnab_report::ExpectedFailures,
-) -> Result<cnab_harness::report::Report> {
+) -> Result<RunReport> {
     let mut relevant = expected.clone();
     relevant.expected.retain(|e| {
         report.cases.iter().any(|c| c.id == e.id) || Catalog::embedded().contains(&e.id)
     });
-    let theirs = cnab_report::Report::from_json(&report.to_json())
-        .context("the run report does not read back")?;
-    let applied = cnab_report::apply_expected_failures(&theirs, &relevant, Catalog::embedded())?;
-    serde_json::from_value(serde_json::to_value(&applied)?)
-        .context("the report with expected failures does not read back")
+    Ok(cnab_report::apply_expected_failures(
+        &report,
+        &relevant,
+        Catalog::embedded(),
+    )?)
+}
+
+/// Writes a report atomically (temp file then rename), creating parents.
+fn write_report(report: &RunReport, path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+    tmp.write_all(report.to_json().as_bytes())?;
+    // A temp file is private (0600); a report is meant to be shared.
+    let mut perms = tmp.as_file().metadata()?.permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
+    tmp.as_file().set_permissions(perms)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
@@ -562,7 +593,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             Some(parsed)
         }
     };
-    let docker = args.driver == DriverKind::Docker;
+    let docker = args.driver == DriverArg::Docker;
     if let Some(m) = args.mutant.filter(|m| m.needs_docker() && !docker) {
         eprintln!("cnab-conformance: note: mutant `{m}` only shows with --driver docker");
     }
@@ -581,17 +612,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         }
         Box::new(ProcessAdapter::new(path, args.runtime_args, timeout))
     };
-    if docker {
-        opts.docker = Some(docker_mode()?);
-    }
+    opts.driver = args.driver.driver_kind()?;
     let ran = run_suite(adapter.as_mut(), &cases, &opts);
-    let interrupted = match &opts.docker {
-        Some(m) => {
-            docker_cleanup(m);
-            docker_driver::interrupted()
-        }
-        None => false,
-    };
+    let interrupted = docker_cleanup(&opts.driver);
     let report = match ran {
         Ok(r) => match &expected {
             None => r,
@@ -617,8 +640,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             PathBuf::from("reports/runs").join(format!("{stamp}-{}.json", sanitize(name)))
         }
     };
-    report
-        .write(&out)
+    write_report(&report, &out)
         .with_context(|| format!("cannot write the report to {}", out.display()))?;
     match args.format {
         Format::Human => {

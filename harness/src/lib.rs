@@ -1,25 +1,28 @@
 //! The conformance harness for CNAB runtimes.
 //!
-//! Cases (data under `cases/runtime/`) are run against a runtime through an
-//! [`adapter::Adapter`]; the suite itself plays the runtime's command driver
-//! ([`observe`]) to see what reached the invocation image; the [`runner`]
-//! compares observations with expectations and produces a [`report::Report`]
-//! of verdicts per case and per clause. The [`reference`] runtime, reachable as
-//! the built-in adapter, proves the suite; its mutants measure it
-//! ([`selftest`]).
+//! The crate reads as the flow of a run:
+//!
+//! - [`case`]: runtime cases (data under `cases/runtime/`), loaded, checked
+//!   and instantiated; document cases for validators ([`case::doccases`]);
+//! - [`adapter`]: how the suite asks a runtime to act: the adapter protocol,
+//!   external adapters, and the [`adapter::reference`] runtime with its
+//!   mutants;
+//! - [`driver`]: how a runtime reaches an invocation image and how the suite
+//!   sees what reached it: the command-driver observer (played by this
+//!   binary) or real containers of the probe image; [`driver::DriverKind`]
+//!   says which, once per run;
+//! - [`expect`]: one module per family of expectations, each judging what a
+//!   step showed;
+//! - [`runner`]: scheduling, steps, evidence and per-clause aggregation,
+//!   producing a [`cnab_report::RunReport`];
+//! - [`selftest`] and [`coverage`]: the mutation score and the clause
+//!   coverage view.
 #![deny(missing_docs)]
 
 pub mod adapter;
 pub mod case;
-pub mod confine;
 pub mod coverage;
-pub mod doccases;
-pub mod docker_driver;
 pub mod driver;
-pub mod observe;
-pub mod process;
-pub mod protocol;
-pub mod reference;
-pub mod report;
+pub mod expect;
 pub mod runner;
 pub mod selftest;

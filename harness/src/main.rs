@@ -9,9 +9,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let argv0 = std::env::args().next().unwrap_or_default();
-    if cnab_harness::observe::invoked_as_driver(&argv0) {
+    if cnab_harness::driver::observer::invoked_as_driver(&argv0) {
         let args: Vec<String> = std::env::args().skip(1).collect();
-        let code = cnab_harness::observe::driver_main(&args);
+        let code = cnab_harness::driver::observer::driver_main(&args);
         return ExitCode::from(code.clamp(0, 255) as u8);
     }
     match cli::main() {

@@ -10,11 +10,10 @@ use std::time::Duration;
 use cnab_model::Verdict;
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::ReferenceAdapter;
+use crate::adapter::reference::{Mutant, ReferenceAdapter};
 use crate::case::LoadedCase;
-use crate::reference::Mutant;
-use crate::report::Report;
-use crate::runner::{run_suite, DockerMode, RunError, RunOptions};
+use crate::driver::DriverKind;
+use crate::runner::{run_suite, RunError, RunOptions};
 
 /// What happened to one mutant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,7 +34,7 @@ pub struct MutantResult {
 #[derive(Debug, Clone)]
 pub struct SelfTest {
     /// The run against the faithful reference.
-    pub reference: Report,
+    pub reference: cnab_report::RunReport,
     /// One entry per mutant.
     pub mutants: Vec<MutantResult>,
 }
@@ -119,7 +118,7 @@ impl SelfTest {
 
 /// A case the reference passes, or skips only because it needs the driver
 /// this run does not use (`command-driver` or `docker-driver`).
-fn passes_or_needs_other_driver(c: &crate::report::CaseReport) -> bool {
+fn passes_or_needs_other_driver(c: &cnab_report::CaseReport) -> bool {
     c.verdict == Verdict::Pass
         || (c.verdict == Verdict::Skip
             && c.reason.as_deref().is_some_and(|r| {
@@ -146,25 +145,31 @@ pub fn run_selftest(
     mutants: &[Mutant],
     progress: bool,
 ) -> Result<SelfTest, RunError> {
-    run_selftest_with(cases, observer_exe, timeout, mutants, progress, None)
+    run_selftest_with(
+        cases,
+        observer_exe,
+        timeout,
+        mutants,
+        progress,
+        DriverKind::Command,
+    )
 }
 
-/// Runs the reference and every mutant in `mutants`, on the Docker path when
-/// `docker` is given.
+/// Runs the reference and every mutant in `mutants` with the given driver.
 pub fn run_selftest_with(
     cases: &[LoadedCase],
     observer_exe: PathBuf,
     timeout: Duration,
     mutants: &[Mutant],
     progress: bool,
-    docker: Option<DockerMode>,
+    driver: DriverKind,
 ) -> Result<SelfTest, RunError> {
-    let with_docker = docker.is_some();
+    let with_docker = driver.docker().is_some();
     let mut opts = RunOptions::new(observer_exe);
     opts.timeout = timeout;
     opts.progress = false;
     opts.jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
-    opts.docker = docker;
+    opts.driver = driver;
     let reference = run_suite(
         &mut ReferenceAdapter::new(None, timeout).with_docker(with_docker),
         cases,
@@ -193,7 +198,8 @@ pub fn run_selftest_with(
             for c in &report.cases {
                 let failed_on_clause = c.steps.iter().any(|s| {
                     s.expectations.iter().any(|e| {
-                        e.verdict == Verdict::Fail && e.clauses.iter().any(|x| clauses.contains(x))
+                        e.verdict == cnab_report::ExpectationVerdict::Fail
+                            && e.clauses.iter().any(|x| clauses.contains(x))
                     })
                 });
                 if failed_on_clause {

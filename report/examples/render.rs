@@ -4,7 +4,7 @@
 
 use std::process::ExitCode;
 
-use cnab_report::{render, Format, Report};
+use cnab_report::{render, Format, RunReport};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,7 +28,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-        match Report::from_json(&text) {
+        match RunReport::from_json(&text) {
             Ok(r) => reports.push(r),
             Err(e) => {
                 eprintln!("error: {file}: {e}");

@@ -17,7 +17,7 @@
 use cnab_model::Verdict;
 use serde::Serialize;
 
-use crate::model::Report;
+use crate::model::RunReport;
 
 /// The badge label.
 pub const LABEL: &str = "CNAB conformance";
@@ -38,7 +38,7 @@ pub struct Badge {
 
 impl Badge {
     /// The badge for one report.
-    pub fn for_report(report: &Report) -> Badge {
+    pub fn for_report(report: &RunReport) -> Badge {
         let ran = report.cases.len() - report.count(Verdict::Skip);
         let passed = report.count(Verdict::Pass);
         let bad = report.cases.iter().filter(|c| c.verdict.is_bad()).count();
@@ -68,7 +68,7 @@ impl Badge {
 }
 
 /// The badge JSON for one report, on one line with a trailing newline.
-pub fn render(report: &Report) -> String {
+pub fn render(report: &RunReport) -> String {
     let mut s = serde_json::to_string(&Badge::for_report(report)).unwrap_or_default();
     s.push('\n');
     s

@@ -14,7 +14,7 @@ use cnab_model::Verdict;
 use serde::Serialize;
 use similar::TextDiff;
 
-use crate::model::{Case, Report};
+use crate::model::{CaseReport, RunReport};
 
 /// The differences between an old and a new report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,7 +56,7 @@ pub struct ClauseChange {
 }
 
 /// Compares two reports.
-pub fn diff(old: &Report, new: &Report) -> Diff {
+pub fn diff(old: &RunReport, new: &RunReport) -> Diff {
     let case_ids: BTreeSet<&str> = old
         .cases
         .iter()
@@ -107,7 +107,7 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
 }
 
 /// Evidence with per-run installation names masked.
-fn comparable_evidence(case: &Case) -> String {
+fn comparable_evidence(case: &CaseReport) -> String {
     let mut text = case.evidence();
     for step in &case.steps {
         if !step.installation.is_empty() {
@@ -117,7 +117,7 @@ fn comparable_evidence(case: &Case) -> String {
     text
 }
 
-fn evidence_diff(old: &Case, new: &Case) -> Option<String> {
+fn evidence_diff(old: &CaseReport, new: &CaseReport) -> Option<String> {
     let (a, b) = (comparable_evidence(old), comparable_evidence(new));
     if a == b {
         return None;

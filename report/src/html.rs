@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 
 use cnab_model::{Catalog, Verdict};
 
-use crate::model::{clause_family, truncate, Case, Report, VERDICTS};
+use crate::model::{clause_family, truncate_bytes_with_note, CaseReport, RunReport, VERDICTS};
 
 const CSS: &str = include_str!("html/page.css");
 const JS: &str = include_str!("html/page.js");
@@ -40,7 +40,7 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// Renders the page.
-pub fn render(reports: &[Report]) -> String {
+pub fn render(reports: &[RunReport]) -> String {
     let labels = crate::labels(reports);
     let catalog = Catalog::embedded();
     let mut h = String::new();
@@ -73,7 +73,7 @@ pub fn render(reports: &[Report]) -> String {
         .chain(
             reports
                 .iter()
-                .flat_map(|r| r.cases.iter().map(Case::clause_family)),
+                .flat_map(|r| r.cases.iter().map(CaseReport::clause_family)),
         )
         .collect();
     controls(&mut h, &families);
@@ -114,7 +114,7 @@ pub fn render(reports: &[Report]) -> String {
     h
 }
 
-fn runs_table(h: &mut String, reports: &[Report], labels: &[String]) {
+fn runs_table(h: &mut String, reports: &[RunReport], labels: &[String]) {
     h.push_str("<table class=\"runs\">\n<thead><tr><th>runtime</th><th>adapter</th><th>suite</th><th>catalog</th><th>started</th><th>finished</th>");
     for v in VERDICTS {
         let _ = write!(h, "<th class=\"num\">{}</th>", v.as_str());
@@ -188,7 +188,7 @@ fn row_start(h: &mut String, kind: &str, id: &str, family: &str, bad: bool) {
     );
 }
 
-fn clause_row(h: &mut String, id: &str, reports: &[Report], catalog: &Catalog) {
+fn clause_row(h: &mut String, id: &str, reports: &[RunReport], catalog: &Catalog) {
     let results: Vec<_> = reports.iter().map(|r| r.clause(id)).collect();
     let bad = results.iter().flatten().any(|c| c.verdict.is_bad());
     row_start(h, "clause", id, &clause_family(id), bad);
@@ -248,8 +248,8 @@ fn clause_row(h: &mut String, id: &str, reports: &[Report], catalog: &Catalog) {
     h.push_str("</tr>\n");
 }
 
-fn case_row(h: &mut String, id: &str, reports: &[Report]) {
-    let cases: Vec<Option<&Case>> = reports.iter().map(|r| r.case(id)).collect();
+fn case_row(h: &mut String, id: &str, reports: &[RunReport]) {
+    let cases: Vec<Option<&CaseReport>> = reports.iter().map(|r| r.case(id)).collect();
     let bad = cases.iter().flatten().any(|c| c.verdict.is_bad());
     let first = cases.iter().flatten().next();
     let family = first.map(|c| c.clause_family()).unwrap_or_default();
@@ -290,12 +290,12 @@ fn case_row(h: &mut String, id: &str, reports: &[Report]) {
     h.push_str("</tr>\n");
 }
 
-fn evidence_pre(body: &mut String, case: &Case) {
+fn evidence_pre(body: &mut String, case: &CaseReport) {
     let evidence = case.evidence();
     let text = if evidence.trim().is_empty() {
         case.headline()
     } else {
-        truncate(evidence.trim_end(), EVIDENCE_MAX)
+        truncate_bytes_with_note(evidence.trim_end(), EVIDENCE_MAX)
     };
     let _ = write!(body, "<pre>{}</pre>", escape_html(&text));
 }

@@ -17,14 +17,14 @@ use std::collections::BTreeMap;
 use cnab_junit::{write_junit, JunitCase, JunitOutcome, JunitSuite};
 use cnab_model::Verdict;
 
-use crate::model::{truncate, Case, Report};
+use crate::model::{truncate_bytes_with_note, CaseReport, RunReport};
 
 /// The longest `message` attribute, in bytes; the full text follows in the
 /// element body.
 const MESSAGE_MAX: usize = 500;
 
 /// Renders the reports as one `<testsuites>` document.
-pub fn render(reports: &[Report]) -> String {
+pub fn render(reports: &[RunReport]) -> String {
     let labels = crate::labels(reports);
     let mut suites = Vec::new();
     for (report, label) in reports.iter().zip(&labels) {
@@ -61,8 +61,8 @@ pub fn render(reports: &[Report]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn test_case(case: &Case, classname: String) -> JunitCase {
-    let message = || truncate(&case.headline(), MESSAGE_MAX);
+fn test_case(case: &CaseReport, classname: String) -> JunitCase {
+    let message = || truncate_bytes_with_note(&case.headline(), MESSAGE_MAX);
     let outcome = match case.verdict {
         Verdict::Pass => JunitOutcome::Pass,
         Verdict::Fail => JunitOutcome::Failure {

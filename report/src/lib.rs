@@ -1,8 +1,10 @@
 //! Renderings of cnab-conformance run reports.
 //!
 //! The JSON run report (`cnab-conformance-report/1`, schema in
-//! `reports/schema/report.schema.json`) is the single source of truth. This
-//! crate reads it ([`Report::from_json`]) and renders it for people and tools:
+//! `reports/schema/report.schema.json`) is the single source of truth, and
+//! its types live here ([`RunReport`], [`CaseReport`], [`StepReport`], ...):
+//! the harness builds and writes a [`RunReport`], and this crate reads one
+//! ([`RunReport::from_json`]) and renders it for people and tools:
 //!
 //! - [`Format::Junit`]: JUnit XML, one test case per case, one test suite per
 //!   clause family (and per runtime when several reports are given);
@@ -18,7 +20,7 @@
 //! the caller's job, so the binary decides where things go.
 //!
 //! ```
-//! use cnab_report::{render, Format, Report};
+//! use cnab_report::{render, Format, RunReport};
 //!
 //! # fn main() -> Result<(), cnab_report::Error> {
 //! let text = r#"{"format":"cnab-conformance-report/1","suite_version":"0.1.0",
@@ -27,7 +29,7 @@
 //!   "runtime":{"adapter":"x","name":"demo","version":"1.0","spec_versions":[],"capabilities":[]},
 //!   "environment":{"observer":"command-driver","driver":"d","timeout_secs":60,"platform":"linux"},
 //!   "cases":[],"clauses":[],"totals":{"cases":{},"clauses":{}}}"#;
-//! let report = Report::from_json(text)?;
+//! let report = RunReport::from_json(text)?;
 //! let badge = render(&[report], Format::Badge)?;
 //! assert!(badge.contains("\"message\":\"no cases run\""));
 //! # Ok(())
@@ -50,8 +52,8 @@ use std::str::FromStr;
 pub use diff::{diff, CaseChange, ClauseChange, Diff};
 pub use merge::{merge, MergeError};
 pub use model::{
-    clause_family, Case, ClauseResult, Environment, Expectation, ExpectationVerdict, Outcome,
-    Report, Runtime, Step, Totals, REPORT_FORMAT, REPORT_SCHEMA,
+    clause_family, ActionOutcome, CaseReport, ClauseReport, Environment, ExpectationReport,
+    ExpectationVerdict, RunReport, RuntimeInfo, StepReport, Totals, REPORT_FORMAT, REPORT_SCHEMA,
 };
 pub use xfail::{apply_expected_failures, ExpectedFailure, ExpectedFailures, XfailError};
 
@@ -133,7 +135,7 @@ impl FromStr for Format {
 /// Renders one or several reports (several runtimes side by side) in a format.
 ///
 /// The badge takes exactly one report; the other formats take one or more.
-pub fn render(reports: &[Report], format: Format) -> Result<String, Error> {
+pub fn render(reports: &[RunReport], format: Format) -> Result<String, Error> {
     if reports.is_empty() {
         return Err(Error::NoReports);
     }
@@ -152,8 +154,8 @@ pub fn render(reports: &[Report], format: Format) -> Result<String, Error> {
 
 /// Labels for several reports: the runtime label, made unique by a `#n`
 /// suffix when two reports name the same runtime.
-pub(crate) fn labels(reports: &[Report]) -> Vec<String> {
-    let raw: Vec<String> = reports.iter().map(Report::runtime_label).collect();
+pub(crate) fn labels(reports: &[RunReport]) -> Vec<String> {
+    let raw: Vec<String> = reports.iter().map(RunReport::runtime_label).collect();
     raw.iter()
         .enumerate()
         .map(|(i, l)| {

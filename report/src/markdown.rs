@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use cnab_model::Verdict;
 
 use crate::html::escape_html;
-use crate::model::{truncate, Case, Report, VERDICTS};
+use crate::model::{truncate_bytes_with_note, CaseReport, RunReport, VERDICTS};
 
 /// The default size limit of the summary, in bytes (at least as many as
 /// characters).
@@ -47,7 +47,7 @@ impl Budget {
 }
 
 /// Renders one or several reports under `limit` bytes.
-pub fn render(reports: &[Report], limit: usize) -> String {
+pub fn render(reports: &[RunReport], limit: usize) -> String {
     let labels = crate::labels(reports);
     let mut b = Budget {
         out: String::new(),
@@ -61,7 +61,7 @@ pub fn render(reports: &[Report], limit: usize) -> String {
         b.add(&format!("\n### {}\n\n", inline(label)));
         b.add(&run_line(report));
         b.add(&family_table(report));
-        let bad: Vec<&Case> = report.cases.iter().filter(|c| c.verdict.is_bad()).collect();
+        let bad: Vec<&CaseReport> = report.cases.iter().filter(|c| c.verdict.is_bad()).collect();
         if !bad.is_empty() {
             b.add(&format!("\n#### Failures ({})\n\n", bad.len()));
             for case in bad {
@@ -72,7 +72,7 @@ pub fn render(reports: &[Report], limit: usize) -> String {
             (Verdict::Xfail, "Expected failures"),
             (Verdict::Skip, "Skipped"),
         ] {
-            let listed: Vec<&Case> = report
+            let listed: Vec<&CaseReport> = report
                 .cases
                 .iter()
                 .filter(|c| c.verdict == verdict)
@@ -85,7 +85,7 @@ pub fn render(reports: &[Report], limit: usize) -> String {
                 b.add(&format!(
                     "- {}: {}\n",
                     code(&case.id),
-                    inline(&truncate(&case.headline(), 300))
+                    inline(&truncate_bytes_with_note(&case.headline(), 300))
                 ));
             }
         }
@@ -102,7 +102,7 @@ pub fn render(reports: &[Report], limit: usize) -> String {
     out
 }
 
-fn totals_table(reports: &[Report], labels: &[String]) -> String {
+fn totals_table(reports: &[RunReport], labels: &[String]) -> String {
     let mut t = String::from("| runtime | cases |");
     for v in VERDICTS {
         let _ = write!(t, " {} |", v.as_str());
@@ -127,7 +127,7 @@ fn totals_table(reports: &[Report], labels: &[String]) -> String {
     t
 }
 
-fn run_line(r: &Report) -> String {
+fn run_line(r: &RunReport) -> String {
     let mut s = format!(
         "Suite {}, catalog {}, adapter {}, {} to {}.\n",
         inline(&r.suite_version),
@@ -143,7 +143,7 @@ fn run_line(r: &Report) -> String {
     s
 }
 
-fn family_table(r: &Report) -> String {
+fn family_table(r: &RunReport) -> String {
     let mut per: BTreeMap<String, BTreeMap<Verdict, usize>> = BTreeMap::new();
     for c in &r.cases {
         *per.entry(c.clause_family())
@@ -178,14 +178,14 @@ fn family_table(r: &Report) -> String {
     t
 }
 
-fn failure_block(case: &Case) -> String {
-    let evidence = truncate(case.evidence().trim_end(), EVIDENCE_MAX);
+fn failure_block(case: &CaseReport) -> String {
+    let evidence = truncate_bytes_with_note(case.evidence().trim_end(), EVIDENCE_MAX);
     let fence = "`".repeat(longest_backtick_run(&evidence).max(2) + 1);
     format!(
         "<details><summary><b>{}</b> <code>{}</code>: {}</summary>\n\n{}\n\nClauses: {}\n\n{fence}text\n{evidence}\n{fence}\n\n</details>\n\n",
         case.verdict.as_str(),
         escape_html(&case.id),
-        escape_html(&truncate(&case.headline(), 300)),
+        escape_html(&truncate_bytes_with_note(&case.headline(), 300)),
         inline(&case.description),
         case.clauses.iter().map(|c| code(c)).collect::<Vec<_>>().join(", "),
     )

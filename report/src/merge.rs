@@ -8,11 +8,11 @@
 //! verdict, reason and clauses; the first copy is kept). The merged report
 //! holds the cases sorted by ID, the run's earliest start and latest finish,
 //! and per-clause aggregates and totals recomputed from the cases
-//! ([`Report::recompute`]).
+//! ([`RunReport::recompute`]).
 
 use std::collections::BTreeMap;
 
-use crate::model::{Case, Report};
+use crate::model::{CaseReport, RunReport};
 
 /// Why shards cannot be merged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,7 +51,7 @@ pub enum MergeError {
     },
 }
 
-fn describe(case: &Case) -> String {
+fn describe(case: &CaseReport) -> String {
     let mut s = format!("{} [{}]", case.verdict, case.clauses.join(", "));
     if let Some(r) = &case.reason {
         s.push_str(&format!(": {r}"));
@@ -60,7 +60,7 @@ fn describe(case: &Case) -> String {
 }
 
 /// Merges shard reports into one report.
-pub fn merge(shards: &[Report]) -> Result<Report, MergeError> {
+pub fn merge(shards: &[RunReport]) -> Result<RunReport, MergeError> {
     let first = shards.first().ok_or(MergeError::NoShards)?;
     for (i, shard) in shards.iter().enumerate().skip(1) {
         let checks: [(&'static str, String, String); 9] = [
@@ -120,7 +120,7 @@ pub fn merge(shards: &[Report]) -> Result<Report, MergeError> {
         }
     }
 
-    let mut cases: BTreeMap<String, (usize, Case)> = BTreeMap::new();
+    let mut cases: BTreeMap<String, (usize, CaseReport)> = BTreeMap::new();
     for (i, shard) in shards.iter().enumerate() {
         for case in &shard.cases {
             match cases.get(&case.id) {

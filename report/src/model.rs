@@ -1,11 +1,12 @@
-//! The run report as a consumer reads it.
+//! The run report: the one set of types the harness writes and every
+//! consumer reads.
 //!
 //! These types mirror `reports/schema/report.schema.json`
 //! (`cnab-conformance-report/1`) field by field and refuse unknown fields, so
-//! a report this crate accepts is one the schema describes. They are kept
-//! apart from the harness's own writer types on purpose: this crate reads
-//! reports written by any version of the harness that speaks format 1, and a
-//! drift between writer and schema shows up here as a failing test.
+//! a report this crate accepts is one the schema describes. The harness
+//! builds a [`RunReport`] and serializes it with [`RunReport::to_json`]; the
+//! renderings, `diff`, `merge` and the expected-failures pass read the same
+//! types back, so writer and reader cannot drift apart.
 
 use std::collections::BTreeMap;
 
@@ -34,7 +35,7 @@ pub const VERDICTS: [Verdict; 6] = [
 /// One run of the suite against one runtime.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Report {
+pub struct RunReport {
     /// Always [`REPORT_FORMAT`].
     pub format: String,
     /// The version of cnab-conformance that ran.
@@ -48,13 +49,13 @@ pub struct Report {
     /// When it finished (RFC 3339).
     pub finished: String,
     /// The runtime under test.
-    pub runtime: Runtime,
+    pub runtime: RuntimeInfo,
     /// How the suite observed the runtime.
     pub environment: Environment,
     /// One entry per selected case.
-    pub cases: Vec<Case>,
+    pub cases: Vec<CaseReport>,
     /// One entry per clause the selected cases check.
-    pub clauses: Vec<ClauseResult>,
+    pub clauses: Vec<ClauseReport>,
     /// Counts by verdict.
     pub totals: Totals,
 }
@@ -62,7 +63,7 @@ pub struct Report {
 /// The runtime under test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Runtime {
+pub struct RuntimeInfo {
     /// The adapter (a path, or `reference (built in)`).
     pub adapter: String,
     /// The runtime's name (empty when `info` failed).
@@ -95,7 +96,7 @@ pub struct Environment {
 /// The verdict of one case, with its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Case {
+pub struct CaseReport {
     /// The case ID.
     pub id: String,
     /// The case file family it comes from.
@@ -113,19 +114,19 @@ pub struct Case {
     /// The clauses it checks.
     pub clauses: Vec<String>,
     /// What happened at each step that ran.
-    pub steps: Vec<Step>,
+    pub steps: Vec<StepReport>,
 }
 
 /// One step of a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
+pub struct StepReport {
     /// The action.
     pub action: String,
     /// The installation name used.
     pub installation: String,
     /// The runtime's outcome: `succeeded`, `failed` or `refused`.
-    pub outcome: Outcome,
+    pub outcome: ActionOutcome,
     /// The runtime's message.
     pub message: String,
     /// Whether the invocation image ran.
@@ -137,13 +138,13 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adapter_stderr: Option<String>,
     /// Each expectation and its result.
-    pub expectations: Vec<Expectation>,
+    pub expectations: Vec<ExpectationReport>,
 }
 
 /// The runtime's outcome of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum ActionOutcome {
     /// The action ran and succeeded.
     Succeeded,
     /// The action ran and failed.
@@ -152,13 +153,13 @@ pub enum Outcome {
     Refused,
 }
 
-impl Outcome {
+impl ActionOutcome {
     /// The stable name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Succeeded => "succeeded",
-            Outcome::Failed => "failed",
-            Outcome::Refused => "refused",
+            ActionOutcome::Succeeded => "succeeded",
+            ActionOutcome::Failed => "failed",
+            ActionOutcome::Refused => "refused",
         }
     }
 }
@@ -166,7 +167,7 @@ impl Outcome {
 /// The result of one expectation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Expectation {
+pub struct ExpectationReport {
     /// What was checked.
     pub check: String,
     /// The clauses it checks.
@@ -190,7 +191,7 @@ pub enum ExpectationVerdict {
 /// The aggregate verdict of one clause.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ClauseResult {
+pub struct ClauseReport {
     /// The clause ID.
     pub id: String,
     /// Its RFC 2119 level: `must`, `should` or `may`.
@@ -202,18 +203,33 @@ pub struct ClauseResult {
 }
 
 /// Counts by verdict.
+///
+/// Both maps are written with their keys in the order of the verdicts'
+/// names (`error`, `fail`, `pass`, ...), the order the format has always
+/// used, whatever the order of [`Verdict`] itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Totals {
     /// Cases per verdict.
+    #[serde(serialize_with = "by_verdict_name")]
     pub cases: BTreeMap<Verdict, usize>,
     /// Clauses per verdict.
+    #[serde(serialize_with = "by_verdict_name")]
     pub clauses: BTreeMap<Verdict, usize>,
 }
 
-impl Report {
+/// Writes a count per verdict with the keys sorted by the verdicts' names.
+fn by_verdict_name<S: serde::Serializer>(
+    counts: &BTreeMap<Verdict, usize>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let by_name: BTreeMap<&str, usize> = counts.iter().map(|(v, n)| (v.as_str(), *n)).collect();
+    serializer.collect_map(by_name)
+}
+
+impl RunReport {
     /// Reads a report from JSON text, refusing other formats and unknown fields.
-    pub fn from_json(text: &str) -> Result<Report, Error> {
+    pub fn from_json(text: &str) -> Result<RunReport, Error> {
         let value: Value = serde_json::from_str(text).map_err(Error::Json)?;
         match value.get("format").and_then(Value::as_str) {
             Some(REPORT_FORMAT) => {}
@@ -228,6 +244,56 @@ impl Report {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');
         s
+    }
+
+    /// A short human summary: every case that is not pass, then the totals.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "runtime: {} {} ({})\n",
+            if self.runtime.name.is_empty() {
+                "?"
+            } else {
+                &self.runtime.name
+            },
+            self.runtime.version,
+            self.runtime.adapter
+        ));
+        for c in &self.cases {
+            if c.verdict == Verdict::Pass {
+                continue;
+            }
+            out.push_str(&format!("{:<15} {}", c.verdict.as_str(), c.id));
+            if let Some(r) = &c.reason {
+                out.push_str(&format!(": {r}"));
+            }
+            out.push('\n');
+            for (s, e) in c.failed_expectations() {
+                out.push_str(&format!(
+                    "    {} [{}]: expected {}; observed {}\n",
+                    s.action,
+                    e.clauses.join(", "),
+                    e.check,
+                    e.observed
+                ));
+            }
+        }
+        let fmt = |m: &BTreeMap<Verdict, usize>| {
+            let by_name: BTreeMap<&str, usize> = m.iter().map(|(v, n)| (v.as_str(), *n)).collect();
+            by_name
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push_str(&format!(
+            "cases: {} ({})\nclauses: {} ({})\n",
+            self.cases.len(),
+            fmt(&self.totals.cases),
+            self.clauses.len(),
+            fmt(&self.totals.clauses)
+        ));
+        out
     }
 
     /// A label for the runtime: its name and version, or the adapter when
@@ -279,7 +345,7 @@ impl Report {
         }
         self.clauses = per
             .into_iter()
-            .map(|(id, (verdicts, cases))| ClauseResult {
+            .map(|(id, (verdicts, cases))| ClauseReport {
                 level: old_levels
                     .get(&id)
                     .cloned()
@@ -300,17 +366,17 @@ impl Report {
     }
 
     /// The clause result for this ID.
-    pub fn clause(&self, id: &str) -> Option<&ClauseResult> {
+    pub fn clause(&self, id: &str) -> Option<&ClauseReport> {
         self.clauses.iter().find(|c| c.id == id)
     }
 
     /// The case with this ID.
-    pub fn case(&self, id: &str) -> Option<&Case> {
+    pub fn case(&self, id: &str) -> Option<&CaseReport> {
         self.cases.iter().find(|c| c.id == id)
     }
 }
 
-impl Case {
+impl CaseReport {
     /// The clause family the case is grouped under: the first two segments of
     /// its first clause (`core.runtime` for `core.runtime.env.CNAB_ACTION`),
     /// or its case family when it names no clause.
@@ -322,7 +388,7 @@ impl Case {
     }
 
     /// The failed expectations, with the step each belongs to.
-    pub fn failed_expectations(&self) -> impl Iterator<Item = (&Step, &Expectation)> {
+    pub fn failed_expectations(&self) -> impl Iterator<Item = (&StepReport, &ExpectationReport)> {
         self.steps.iter().flat_map(|s| {
             s.expectations
                 .iter()
@@ -331,7 +397,7 @@ impl Case {
         })
     }
 
-    /// What this case says about one of its clauses (see [`Report::recompute`]).
+    /// What this case says about one of its clauses (see [`RunReport::recompute`]).
     pub fn contribution(&self, clause: &str) -> Verdict {
         let failed_here = || {
             self.failed_expectations()
@@ -367,12 +433,12 @@ impl Case {
             out.push('\n');
         }
         for step in &self.steps {
-            let failed: Vec<&Expectation> = step
+            let failed: Vec<&ExpectationReport> = step
                 .expectations
                 .iter()
                 .filter(|e| e.verdict == ExpectationVerdict::Fail)
                 .collect();
-            if failed.is_empty() && step.outcome == Outcome::Succeeded {
+            if failed.is_empty() && step.outcome == ActionOutcome::Succeeded {
                 continue;
             }
             out.push_str(&format!(
@@ -437,7 +503,7 @@ pub(crate) fn first_line(s: &str) -> &str {
 
 /// Cuts `s` to at most `max` bytes on a character boundary, adding a note
 /// with the number of bytes left out.
-pub(crate) fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate_bytes_with_note(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_string();
     }
@@ -469,9 +535,9 @@ mod tests {
     #[test]
     fn truncate_keeps_char_boundaries() {
         let s = "é".repeat(10);
-        let t = truncate(&s, 5);
+        let t = truncate_bytes_with_note(&s, 5);
         assert!(t.starts_with("éé\n"), "{t}");
         assert!(t.contains("16 more bytes"), "{t}");
-        assert_eq!(truncate("short", 10), "short");
+        assert_eq!(truncate_bytes_with_note("short", 10), "short");
     }
 }

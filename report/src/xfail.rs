@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use cnab_model::{Catalog, Verdict};
 use serde::{Deserialize, Serialize};
 
-use crate::model::Report;
+use crate::model::RunReport;
 
 /// The format identifier an expected-failures file may declare.
 pub const XFAIL_FORMAT: &str = "cnab-conformance-expected-failures/1";
@@ -136,10 +136,10 @@ impl ExpectedFailure {
 /// Applies an expected-failures list to a report, returning the new report
 /// with per-clause aggregates and totals recomputed.
 pub fn apply_expected_failures(
-    report: &Report,
+    report: &RunReport,
     expected: &ExpectedFailures,
     catalog: &Catalog,
-) -> Result<Report, XfailError> {
+) -> Result<RunReport, XfailError> {
     let unknown: Vec<String> = expected
         .expected
         .iter()

@@ -1,12 +1,12 @@
 //! The shields.io endpoint badge.
 
 use cnab_model::Verdict;
-use cnab_report::{render, Error, Format, Report};
+use cnab_report::{render, Error, Format, RunReport};
 use serde_json::{json, Value};
 
 use crate::sample;
 
-fn badge(r: &Report) -> Value {
+fn badge(r: &RunReport) -> Value {
     serde_json::from_str(&render(std::slice::from_ref(r), Format::Badge).unwrap()).unwrap()
 }
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use cnab_report::{render, Format, Report};
+use cnab_report::{render, Format, RunReport};
 
 use crate::sample;
 
@@ -57,7 +57,7 @@ struct Page {
     url: String,
 }
 
-fn page(reports: &[Report]) -> Option<Page> {
+fn page(reports: &[RunReport]) -> Option<Page> {
     let Some(browser) = chromium() else {
         assert!(
             !sample::in_ci(),

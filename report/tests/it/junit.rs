@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use cnab_report::{render, Format, Report};
+use cnab_report::{render, Format, RunReport};
 
 use crate::sample;
 
@@ -34,7 +34,7 @@ fn check_xsd(xml: &str) {
     );
 }
 
-fn junit(reports: &[Report]) -> String {
+fn junit(reports: &[RunReport]) -> String {
     render(reports, Format::Junit).unwrap()
 }
 

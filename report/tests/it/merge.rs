@@ -1,11 +1,11 @@
 //! Merging shard reports.
 
 use cnab_model::Verdict;
-use cnab_report::{merge, MergeError, Report};
+use cnab_report::{merge, MergeError, RunReport};
 
 use crate::sample;
 
-fn shard(r: &Report, keep: impl Fn(usize) -> bool, started: &str, finished: &str) -> Report {
+fn shard(r: &RunReport, keep: impl Fn(usize) -> bool, started: &str, finished: &str) -> RunReport {
     let mut s = r.clone();
     s.cases = r
         .cases
@@ -45,7 +45,7 @@ fn shards_merge_back_into_the_whole_run() {
     assert_ne!(s1.clauses, whole.clauses);
     let merged = merge(&[s1, s2, s3]).unwrap();
     // Clause case lists follow the merged case order (by ID).
-    let sorted = |r: &Report| {
+    let sorted = |r: &RunReport| {
         let mut c = r.clauses.clone();
         for x in &mut c {
             x.cases.sort();

@@ -3,7 +3,7 @@
 //! well-formed XML whatever the evidence holds.
 
 use cnab_report::markdown::render as markdown;
-use cnab_report::{merge, render, Format, Report};
+use cnab_report::{merge, render, Format, RunReport};
 use proptest::prelude::*;
 
 use crate::sample::{self, Shape};
@@ -29,7 +29,7 @@ fn spec() -> impl Strategy<Value = Spec> {
     )
 }
 
-fn build(specs: &[Spec]) -> Report {
+fn build(specs: &[Spec]) -> RunReport {
     let mut r = sample::empty("gen", "1.0");
     r.cases = specs
         .iter()
@@ -53,7 +53,7 @@ fn build(specs: &[Spec]) -> Report {
     r
 }
 
-fn sorted_clauses(r: &Report) -> Vec<cnab_report::ClauseResult> {
+fn sorted_clauses(r: &RunReport) -> Vec<cnab_report::ClauseReport> {
     let mut c = r.clauses.clone();
     for x in &mut c {
         x.cases.sort();
@@ -70,7 +70,7 @@ proptest! {
         assignment in prop::collection::vec(0usize..4, 30),
     ) {
         let whole = build(&specs);
-        let shards: Vec<Report> = (0..4)
+        let shards: Vec<RunReport> = (0..4)
             .map(|k| {
                 let mut s = whole.clone();
                 s.cases = whole

@@ -3,12 +3,14 @@
 //! reference runtime and one of its mutants.
 
 use cnab_model::Verdict;
-use cnab_report::{Case, Expectation, ExpectationVerdict, Outcome, Report, Step};
+use cnab_report::{
+    ActionOutcome, CaseReport, ExpectationReport, ExpectationVerdict, RunReport, StepReport,
+};
 use serde_json::json;
 
 /// A report with no cases, for one runtime.
-pub fn empty(name: &str, version: &str) -> Report {
-    Report::from_json(
+pub fn empty(name: &str, version: &str) -> RunReport {
+    RunReport::from_json(
         &json!({
             "format": "cnab-conformance-report/1",
             "suite_version": "0.1.0",
@@ -51,31 +53,32 @@ pub enum Shape<'a> {
 }
 
 /// A case with one install step.
-pub fn case(id: &str, family: &str, clauses: &[&str], shape: Shape<'_>) -> Case {
+pub fn case(id: &str, family: &str, clauses: &[&str], shape: Shape<'_>) -> CaseReport {
     let installation = format!("cnabconf-{}-{}", id.replace('.', "-"), "k3j9x2");
-    let pass_exp = |check: &str, cl: &[&str]| Expectation {
+    let pass_exp = |check: &str, cl: &[&str]| ExpectationReport {
         check: check.to_string(),
         clauses: cl.iter().map(|s| s.to_string()).collect(),
         verdict: ExpectationVerdict::Pass,
         observed: "as expected".to_string(),
     };
-    let step = |expectations: Vec<Expectation>, outcome: Outcome, message: &str| Step {
-        action: "install".to_string(),
-        installation: installation.clone(),
-        outcome,
-        message: message.to_string(),
-        image_ran: outcome != Outcome::Refused,
-        observed: Some(json!({"environment": {"CNAB_ACTION": "install"}, "exit_code": 0})),
-        adapter_stderr: None,
-        expectations,
-    };
+    let step =
+        |expectations: Vec<ExpectationReport>, outcome: ActionOutcome, message: &str| StepReport {
+            action: "install".to_string(),
+            installation: installation.clone(),
+            outcome,
+            message: message.to_string(),
+            image_ran: outcome != ActionOutcome::Refused,
+            observed: Some(json!({"environment": {"CNAB_ACTION": "install"}, "exit_code": 0})),
+            adapter_stderr: None,
+            expectations,
+        };
     let (verdict, reason, steps) = match shape {
         Shape::Pass => (
             Verdict::Pass,
             None,
             vec![step(
                 vec![pass_exp("outcome is succeeded", clauses)],
-                Outcome::Succeeded,
+                ActionOutcome::Succeeded,
                 "",
             )],
         ),
@@ -89,13 +92,13 @@ pub fn case(id: &str, family: &str, clauses: &[&str], shape: Shape<'_>) -> Case 
             if !others.is_empty() {
                 exps.push(pass_exp("outcome is succeeded", &others));
             }
-            exps.push(Expectation {
+            exps.push(ExpectationReport {
                 check: check.to_string(),
                 clauses: cl.iter().map(|s| s.to_string()).collect(),
                 verdict: ExpectationVerdict::Fail,
                 observed: observed.to_string(),
             });
-            let mut s = step(exps, Outcome::Succeeded, "installed");
+            let mut s = step(exps, ActionOutcome::Succeeded, "installed");
             s.adapter_stderr = Some("level=warn msg=\"no contentDigest\"".to_string());
             (Verdict::Fail, None, vec![s])
         }
@@ -105,12 +108,12 @@ pub fn case(id: &str, family: &str, clauses: &[&str], shape: Shape<'_>) -> Case 
             Some(r.to_string()),
             vec![step(
                 Vec::new(),
-                Outcome::Failed,
+                ActionOutcome::Failed,
                 "adapter exited with status 2",
             )],
         ),
     };
-    Case {
+    CaseReport {
         id: id.to_string(),
         family: family.to_string(),
         description: format!("Shows that {id} behaves as the spec says."),
@@ -122,14 +125,14 @@ pub fn case(id: &str, family: &str, clauses: &[&str], shape: Shape<'_>) -> Case 
     }
 }
 
-fn finish(mut r: Report, cases: Vec<Case>) -> Report {
+fn finish(mut r: RunReport, cases: Vec<CaseReport>) -> RunReport {
     r.cases = cases;
     r.recompute();
     r
 }
 
 /// The first runtime: pass, fail, skip, error, xfail and unexpected pass.
-pub fn runtime_a() -> Report {
+pub fn runtime_a() -> RunReport {
     let mut xfailed = case(
         "outputs.default-written",
         "outputs",
@@ -213,7 +216,7 @@ pub fn runtime_a() -> Report {
 
 /// The second runtime: other verdicts for the same cases, one case not run,
 /// and evidence full of characters renderers must escape.
-pub fn runtime_b() -> Report {
+pub fn runtime_b() -> RunReport {
     finish(
         empty("reference", "0.1.0"),
         vec![
@@ -275,7 +278,7 @@ pub fn runtime_b() -> Report {
 
 /// A run of `n` cases over many families, a fifth of them failing with long
 /// evidence, some skipped and some erroring.
-pub fn synthetic(n: usize) -> Report {
+pub fn synthetic(n: usize) -> RunReport {
     let families = [
         "core.runtime",
         "core.parameters",
@@ -304,13 +307,13 @@ pub fn synthetic(n: usize) -> Report {
 }
 
 /// The report the harness wrote for the reference runtime.
-pub fn harness_reference() -> Report {
-    Report::from_json(include_str!("../fixtures/reference.json")).expect("fixture parses")
+pub fn harness_reference() -> RunReport {
+    RunReport::from_json(include_str!("../fixtures/reference.json")).expect("fixture parses")
 }
 
 /// The report the harness wrote for the `drop-defaults` mutant.
-pub fn harness_mutant() -> Report {
-    Report::from_json(include_str!("../fixtures/reference-drop-defaults.json"))
+pub fn harness_mutant() -> RunReport {
+    RunReport::from_json(include_str!("../fixtures/reference-drop-defaults.json"))
         .expect("fixture parses")
 }
 

@@ -1,11 +1,11 @@
 //! Every report this crate reads or produces matches the published schema.
 
-use cnab_report::{merge, Error, Report, REPORT_SCHEMA};
+use cnab_report::{merge, Error, RunReport, REPORT_SCHEMA};
 use serde_json::Value;
 
 use crate::sample;
 
-fn schema_errors(report: &Report) -> Vec<String> {
+fn schema_errors(report: &RunReport) -> Vec<String> {
     let schema: Value = serde_json::from_str(REPORT_SCHEMA).expect("the schema is JSON");
     let validator = jsonschema::draft202012::new(&schema).expect("the schema compiles");
     let instance: Value = serde_json::from_str(&report.to_json()).expect("the report is JSON");
@@ -39,14 +39,14 @@ fn the_schema_rejects_what_the_types_reject() {
     let schema: Value = serde_json::from_str(REPORT_SCHEMA).unwrap();
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     assert!(!validator.is_valid(&value));
-    let err = Report::from_json(&value.to_string()).unwrap_err();
+    let err = RunReport::from_json(&value.to_string()).unwrap_err();
     assert!(err.to_string().contains("maybe"), "{err}");
 }
 
 #[test]
 fn round_trips_through_json() {
     for r in [sample::runtime_a(), sample::harness_mutant()] {
-        assert_eq!(Report::from_json(&r.to_json()).unwrap(), r);
+        assert_eq!(RunReport::from_json(&r.to_json()).unwrap(), r);
     }
 }
 
@@ -54,18 +54,18 @@ fn round_trips_through_json() {
 fn unknown_fields_and_other_formats_are_refused() {
     let mut value: Value = serde_json::from_str(&sample::runtime_a().to_json()).unwrap();
     value["runtime"]["colour"] = Value::from("blue");
-    let err = Report::from_json(&value.to_string()).unwrap_err();
+    let err = RunReport::from_json(&value.to_string()).unwrap_err();
     assert!(err.to_string().contains("unknown field `colour`"), "{err}");
 
     value["runtime"].as_object_mut().unwrap().remove("colour");
     value["format"] = Value::from("cnab-conformance-report/2");
-    let err = Report::from_json(&value.to_string()).unwrap_err();
+    let err = RunReport::from_json(&value.to_string()).unwrap_err();
     assert!(matches!(err, Error::UnsupportedFormat(ref f) if f == "cnab-conformance-report/2"));
 
-    let err = Report::from_json("{\"cases\": [").unwrap_err();
+    let err = RunReport::from_json("{\"cases\": [").unwrap_err();
     assert!(err.to_string().starts_with("invalid report: "), "{err}");
     assert!(matches!(
-        Report::from_json("[]"),
+        RunReport::from_json("[]"),
         Err(Error::UnsupportedFormat(_))
     ));
 }

@@ -1,7 +1,7 @@
 //! Expected-failure files and how they change verdicts.
 
 use cnab_model::{Catalog, Verdict};
-use cnab_report::{apply_expected_failures, ExpectedFailures, Report, XfailError};
+use cnab_report::{apply_expected_failures, ExpectedFailures, RunReport, XfailError};
 
 use crate::sample;
 
@@ -18,11 +18,11 @@ id = "claim.parameters.stored"
 issue = "https://example.com/runtime/issues/13"
 "#;
 
-fn mutant() -> Report {
+fn mutant() -> RunReport {
     sample::harness_mutant()
 }
 
-fn apply(r: &Report, text: &str) -> Result<Report, XfailError> {
+fn apply(r: &RunReport, text: &str) -> Result<RunReport, XfailError> {
     let x = ExpectedFailures::from_toml_or_json(text)?;
     apply_expected_failures(r, &x, Catalog::embedded())
 }

@@ -1,0 +1,119 @@
+//! The checks of a case that its JSON Schema cannot express: ID syntax,
+//! spec version, known clauses and capabilities, declared outputs, octal
+//! modes.
+
+use cnab_model::{Catalog, CheckKind};
+use serde_json::Value;
+
+use super::Case;
+use crate::adapter::protocol::is_known_capability;
+use crate::expect::{Expectation, OutputAbsent, OutputEquals, OutputRequested, ProbeFile};
+
+fn is_case_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('.').all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        })
+}
+
+/// Semantic checks the schema cannot express.
+pub(super) fn check_case(case: &Case) -> Vec<String> {
+    let mut out = Vec::new();
+    let catalog = Catalog::embedded();
+    if !is_case_id(&case.id) {
+        out.push("id must be dotted lowercase segments of [a-z0-9_-]".to_string());
+    }
+    match case.spec.parse::<cnab_model::SpecVersion>() {
+        Err(_) => out.push(format!("unknown spec version `{}`", case.spec)),
+        Ok(v) => {
+            let want = format!("v{}", v.number());
+            let bundles = std::iter::once(&case.bundle)
+                .chain(case.steps.iter().filter_map(|s| s.bundle.as_ref()));
+            for b in bundles {
+                let got = b.get("schemaVersion").and_then(Value::as_str).unwrap_or("");
+                if got != want {
+                    out.push(format!(
+                        "bundle schemaVersion `{got}` does not match the case's spec `{}`",
+                        case.spec
+                    ));
+                }
+            }
+        }
+    }
+    for r in &case.requires {
+        if !is_known_capability(r) {
+            out.push(format!("unknown capability `{r}`"));
+        }
+    }
+    if case.steps.is_empty() {
+        out.push("has no steps".to_string());
+    }
+    if case.clauses().is_empty() {
+        out.push("checks no clause".to_string());
+    }
+    let mut bundle = &case.bundle;
+    for (i, s) in case.steps.iter().enumerate() {
+        if let Some(b) = &s.bundle {
+            bundle = b;
+        }
+        // Output names must be declared, or the case tests a typo.
+        let declared = |name: &str| bundle.pointer(&format!("/outputs/{name}")).is_some();
+        let mut names: Vec<&String> = s.image.outputs.keys().collect();
+        for e in &s.expect {
+            if let Expectation::Output(OutputEquals { name, .. })
+            | Expectation::OutputAbsent(OutputAbsent { name, .. })
+            | Expectation::OutputRequested(OutputRequested { name, .. }) = e
+            {
+                names.push(name);
+            }
+        }
+        for name in names {
+            if name.contains('/') || name.contains('~') || !declared(name) {
+                out.push(format!(
+                    "step {}: output `{name}` is not declared in the bundle",
+                    i + 1
+                ));
+            }
+        }
+        if s.expect.is_empty() {
+            out.push(format!("step {} has no expectations", i + 1));
+        }
+        for e in &s.expect {
+            if let Expectation::ProbeFile(ProbeFile {
+                mode: Some(m),
+                kind,
+                ..
+            }) = e
+            {
+                if m.is_empty() || u32::from_str_radix(m, 8).is_err() {
+                    out.push(format!("step {}: mode {m:?} is not octal", i + 1));
+                }
+                if kind.as_deref() == Some("missing") {
+                    out.push(format!("step {}: a missing path has no mode", i + 1));
+                }
+            }
+        }
+        for e in &s.expect {
+            if e.clauses().is_empty() {
+                out.push(format!(
+                    "step {}: `{}` names no clause",
+                    i + 1,
+                    e.describe()
+                ));
+            }
+            for c in e.clauses() {
+                match catalog.get(c) {
+                    None => out.push(format!("step {}: unknown clause `{c}`", i + 1)),
+                    Some(cl) if cl.check == CheckKind::NotApplicable => out.push(format!(
+                        "step {}: clause `{c}` cannot be checked (kind n-a)",
+                        i + 1
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    out
+}

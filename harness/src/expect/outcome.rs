@@ -1,0 +1,150 @@
+//! The runtime's answer to a step: its outcome and its message.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ellipsize, Check, Fill, Judgement, StepEvidence};
+use crate::adapter::protocol::ActionOutcome;
+use crate::expect::CaseState;
+
+/// The outcome a step must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExpectedOutcome {
+    /// The runtime reports success.
+    Succeeded,
+    /// The runtime reports an error after the image ran.
+    Failed,
+    /// The runtime reports an error and the image never ran.
+    Refused,
+    /// The runtime reports an error, whether or not the image ran.
+    Error,
+}
+
+impl ExpectedOutcome {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpectedOutcome::Succeeded => "succeeded",
+            ExpectedOutcome::Failed => "failed",
+            ExpectedOutcome::Refused => "refused",
+            ExpectedOutcome::Error => "error",
+        }
+    }
+}
+
+/// `outcome`: the runtime's outcome, and whether the image ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeIs {
+    /// Clauses this checks.
+    pub clauses: Vec<String>,
+    /// The outcome.
+    pub is: ExpectedOutcome,
+}
+
+impl Check for OutcomeIs {
+    fn clauses(&self) -> &[String] {
+        &self.clauses
+    }
+
+    fn describe(&self) -> String {
+        format!("outcome is {}", self.is.as_str())
+    }
+
+    fn fill(&mut self, fill: &Fill<'_>) {
+        fill.texts(&mut self.clauses);
+    }
+
+    fn evaluate(&self, step: &StepEvidence<'_>, _: &CaseState) -> Judgement {
+        let ran = step.record.is_some();
+        let succeeded = step.response.outcome == ActionOutcome::Succeeded;
+        let held = match self.is {
+            ExpectedOutcome::Succeeded => succeeded && ran,
+            ExpectedOutcome::Failed => !succeeded && ran,
+            ExpectedOutcome::Refused => !succeeded && !ran,
+            ExpectedOutcome::Error => !succeeded,
+        };
+        Judgement::new(
+            held,
+            format!(
+                "outcome {} ({}); message: {:?}",
+                step.response.outcome.as_str(),
+                if ran {
+                    "the image ran"
+                } else {
+                    "the image did not run"
+                },
+                ellipsize(&step.response.message, 300)
+            ),
+        )
+    }
+}
+
+/// `message_contains`: the runtime's message mentions this text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageContains {
+    /// Clauses this checks.
+    pub clauses: Vec<String>,
+    /// The text.
+    pub text: String,
+}
+
+impl Check for MessageContains {
+    fn clauses(&self) -> &[String] {
+        &self.clauses
+    }
+
+    fn describe(&self) -> String {
+        format!("the runtime's message mentions {:?}", self.text)
+    }
+
+    fn fill(&mut self, fill: &Fill<'_>) {
+        fill.texts(&mut self.clauses);
+        fill.text(&mut self.text);
+    }
+
+    fn evaluate(&self, step: &StepEvidence<'_>, _: &CaseState) -> Judgement {
+        Judgement::new(
+            step.response.message.contains(self.text.as_str()),
+            message(step),
+        )
+    }
+}
+
+/// `message_lacks`: the runtime's message does not mention this text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageLacks {
+    /// Clauses this checks.
+    pub clauses: Vec<String>,
+    /// The text.
+    pub text: String,
+}
+
+impl Check for MessageLacks {
+    fn clauses(&self) -> &[String] {
+        &self.clauses
+    }
+
+    fn describe(&self) -> String {
+        format!("the runtime's message does not mention {:?}", self.text)
+    }
+
+    fn fill(&mut self, fill: &Fill<'_>) {
+        fill.texts(&mut self.clauses);
+        fill.text(&mut self.text);
+    }
+
+    fn evaluate(&self, step: &StepEvidence<'_>, _: &CaseState) -> Judgement {
+        Judgement::new(
+            !step.response.message.contains(self.text.as_str()),
+            message(step),
+        )
+    }
+}
+
+/// The runtime's message, cut, as the report shows it.
+fn message(step: &StepEvidence<'_>) -> String {
+    format!("message: {:?}", ellipsize(&step.response.message, 300))
+}

@@ -1,0 +1,388 @@
+//! One case: capabilities checked, the case instantiated, each step run
+//! through the adapter with the run's driver, judged, and the installations
+//! cleaned up.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use cnab_model::Verdict;
+use cnab_report::{CaseReport, ExpectationReport, ExpectationVerdict, StepReport};
+use serde_json::{json, Value};
+
+use super::evidence::observed_excerpt;
+use crate::adapter::protocol::{
+    ClaimsResponse, DriverInfo, InfoResponse, InstallationRequest, RunRequest, RunResponse,
+    PROTOCOL,
+};
+use crate::adapter::Adapter;
+use crate::case::{
+    Case, LoadedCase, Step, PLACEHOLDER_DIGEST, PLACEHOLDER_IMAGE, PLACEHOLDER_INSTALLATION,
+};
+use crate::driver::{
+    read_records, DriverKind, OperationRecord, ENV_OBSERVATIONS, ENV_RUN_ID, ENV_SCRIPT,
+};
+use crate::expect::probe::probe_reads;
+use crate::expect::{ellipsize, CaseState, StepEvidence};
+
+/// The key of the probe's directions under the bundle's `custom`.
+pub const PROBE_DIRECTIONS_KEY: &str = "io.cnab-conformance.probe";
+
+/// The report of a case that did not run, with the reason.
+pub(super) fn skipped(lc: &LoadedCase, reason: String) -> CaseReport {
+    CaseReport {
+        id: lc.case.id.clone(),
+        family: lc.family.clone(),
+        description: lc.case.description.clone(),
+        verdict: Verdict::Skip,
+        reason: Some(reason),
+        duration_ms: 0,
+        clauses: lc.case.clauses(),
+        steps: Vec::new(),
+    }
+}
+
+/// The report turned into an `error` for this reason.
+pub(super) fn error(mut r: CaseReport, reason: String) -> CaseReport {
+    r.verdict = Verdict::Error;
+    r.reason = Some(reason);
+    r
+}
+
+/// Runs one case: skipped when the runtime lacks a capability or the spec
+/// version, else its steps, then a cleanup of every installation it used.
+pub(super) fn run_case(
+    adapter: &mut dyn Adapter,
+    lc: &LoadedCase,
+    info: &InfoResponse,
+    bin: &Path,
+    workdir: &Path,
+    driver: &DriverKind,
+) -> CaseReport {
+    let missing: Vec<String> = lc
+        .case
+        .required_capabilities_with(driver.capability())
+        .into_iter()
+        .filter(|c| !info.capabilities.contains(c))
+        .collect();
+    if !missing.is_empty() {
+        return skipped(
+            lc,
+            format!("runtime does not declare capability {}", missing.join(", ")),
+        );
+    }
+    if !info.spec_versions.contains(&lc.case.spec) {
+        return skipped(
+            lc,
+            format!("runtime does not declare spec version {}", lc.case.spec),
+        );
+    }
+    let nonce = ulid::Ulid::generate().to_string()[20..].to_lowercase();
+    let installation = format!("cnabconf-{}-{nonce}", lc.case.id.replace('.', "-"));
+    let (image, digest) = driver.image_and_digest();
+    let vars = BTreeMap::from([
+        (PLACEHOLDER_INSTALLATION, installation),
+        (PLACEHOLDER_IMAGE, image),
+        (PLACEHOLDER_DIGEST, digest),
+    ]);
+    let case = lc.case.instantiate(&vars);
+    let report = CaseRun {
+        adapter: &mut *adapter,
+        bin,
+        workdir,
+        driver,
+    }
+    .run(lc, &case);
+    // Clean up even after an error, so a real runtime keeps no leftovers.
+    let installations: BTreeSet<&String> = case.steps.iter().map(|s| &s.installation).collect();
+    for inst in installations {
+        let _ = adapter.cleanup(&InstallationRequest {
+            protocol: PROTOCOL.to_string(),
+            installation: inst.clone(),
+            workdir: workdir.to_path_buf(),
+        });
+    }
+    report
+}
+
+/// The bundle with the probe's directions for this step's action put under
+/// `custom["io.cnab-conformance.probe"]`: the outputs and exit code of the
+/// step's `image`, and the variables and paths the step's probe checks read.
+pub fn with_probe_directions(bundle: &Value, step: &Step) -> Value {
+    let (env, files) = probe_reads(&step.expect);
+    let mut directions = json!({
+        "outputs": step.image.outputs,
+        "exitCode": step.image.exit_code,
+    });
+    if !env.is_empty() {
+        directions["env"] = json!(env);
+    }
+    if !files.is_empty() {
+        directions["files"] = json!(files);
+    }
+    let mut out = bundle.clone();
+    if let Some(b) = out.as_object_mut() {
+        let custom = b
+            .entry("custom")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(c) = custom.as_object_mut() {
+            c.insert(
+                PROBE_DIRECTIONS_KEY.to_string(),
+                json!({ step.action.clone(): directions }),
+            );
+        }
+    }
+    out
+}
+
+/// What the steps of one case share: the adapter, the driver directory, the
+/// case directory and the run's driver.
+struct CaseRun<'a> {
+    adapter: &'a mut dyn Adapter,
+    bin: &'a Path,
+    workdir: &'a Path,
+    driver: &'a DriverKind,
+}
+
+/// The bundle a step gives the runtime: its bytes and where they are.
+struct BundleFile {
+    bytes: Vec<u8>,
+    path: PathBuf,
+}
+
+impl CaseRun<'_> {
+    /// Runs the steps in order; the first step the adapter cannot answer
+    /// makes the case an `error`.
+    fn run(&mut self, lc: &LoadedCase, case: &Case) -> CaseReport {
+        let mut report = CaseReport {
+            id: case.id.clone(),
+            family: lc.family.clone(),
+            description: case.description.clone(),
+            verdict: Verdict::Pass,
+            reason: None,
+            duration_ms: 0,
+            clauses: case.clauses(),
+            steps: Vec::new(),
+        };
+        let mut bundle = match self.write_bundle(&case.bundle, self.workdir.join("bundle.json")) {
+            Ok(b) => b,
+            Err(reason) => return error(report, reason),
+        };
+        let mut state = CaseState::default();
+        let mut template = &case.bundle;
+        for (i, step) in case.steps.iter().enumerate() {
+            if let Some(b) = &step.bundle {
+                template = b;
+            }
+            // On the Docker path each step's bundle carries the probe's
+            // directions for that step; the bundle the runtime gets is the
+            // one the expectations compare with.
+            let per_step = match self.driver {
+                DriverKind::Docker(_) => Some(with_probe_directions(template, step)),
+                DriverKind::Command => step.bundle.is_some().then(|| template.clone()),
+            };
+            if let Some(b) = per_step {
+                match self.write_bundle(&b, self.workdir.join(format!("bundle-{i}.json"))) {
+                    Ok(b) => bundle = b,
+                    Err(reason) => return error(report, reason),
+                }
+            }
+            match self.run_step(i, step, &bundle, &mut state) {
+                Ok(s) => {
+                    if s.expectations
+                        .iter()
+                        .any(|e| e.verdict == ExpectationVerdict::Fail)
+                    {
+                        report.verdict = Verdict::Fail;
+                    }
+                    report.steps.push(s);
+                }
+                Err(reason) => return error(report, reason),
+            }
+        }
+        report
+    }
+
+    /// Writes a bundle for the runtime to read.
+    fn write_bundle(&self, bundle: &Value, path: PathBuf) -> Result<BundleFile, String> {
+        let bytes = serde_json::to_vec(bundle).expect("a bundle serializes");
+        std::fs::write(&path, &bytes).map_err(|e| format!("cannot write the bundle: {e}"))?;
+        Ok(BundleFile { bytes, path })
+    }
+
+    /// Runs one step and judges it; `Err` is the reason the case is an
+    /// `error`.
+    fn run_step(
+        &mut self,
+        i: usize,
+        step: &Step,
+        bundle: &BundleFile,
+        state: &mut CaseState,
+    ) -> Result<StepReport, String> {
+        let script = self.workdir.join(format!("step-{i}.script.json"));
+        let records_file = self.workdir.join(format!("step-{i}.observations.jsonl"));
+        std::fs::write(
+            &script,
+            serde_json::to_vec(&step.image).expect("a script serializes"),
+        )
+        .map_err(|e| format!("cannot write the image script: {e}"))?;
+        let request = self.request(step, bundle, &script, &records_file);
+        let resp = self.adapter.run(&request).map_err(|e| {
+            let stderr = ellipsize(&self.adapter.last_stderr(), 2000);
+            let reason = format!("step {} ({}): {e}", i + 1, step.action);
+            if stderr.is_empty() {
+                reason
+            } else {
+                format!("{reason}; adapter stderr: {stderr}")
+            }
+        })?;
+        let records = read_records(&records_file)?;
+        let stored = if step.expect.iter().any(|e| e.needs_store()) {
+            let listed = self.adapter.claims(&InstallationRequest {
+                protocol: PROTOCOL.to_string(),
+                installation: step.installation.clone(),
+                workdir: self.workdir.to_path_buf(),
+            });
+            Some(listed.map_err(|e| format!("step {} claims: {e}", i + 1))?)
+        } else {
+            None
+        };
+        let record = records
+            .iter()
+            .rev()
+            .find(|r| r.operation.is_some() || r.operation_error.is_some());
+        Ok(self.judge(step, &resp, record, &bundle.bytes, stored.as_ref(), state))
+    }
+
+    /// The `run` request of a step.
+    fn request(
+        &self,
+        step: &Step,
+        bundle: &BundleFile,
+        script: &Path,
+        records_file: &Path,
+    ) -> RunRequest {
+        let mut env = BTreeMap::new();
+        env.insert(
+            ENV_OBSERVATIONS.to_string(),
+            records_file.display().to_string(),
+        );
+        env.insert(ENV_SCRIPT.to_string(), script.display().to_string());
+        if let Some(d) = self.driver.docker() {
+            env.insert(ENV_RUN_ID.to_string(), d.run_id.clone());
+        }
+        RunRequest {
+            protocol: PROTOCOL.to_string(),
+            bundle: bundle.path.clone(),
+            action: step.action.clone(),
+            installation: step.installation.clone(),
+            parameters: step.parameters.clone(),
+            credentials: step.credentials.clone(),
+            driver: DriverInfo {
+                name: self.driver.driver_name().to_string(),
+                path: self.bin.to_path_buf(),
+                env,
+            },
+            workdir: self.workdir.to_path_buf(),
+        }
+    }
+
+    /// Judges every expectation of a step, remembers what later steps
+    /// compare with, and writes the step's report.
+    fn judge(
+        &self,
+        step: &Step,
+        resp: &RunResponse,
+        record: Option<&OperationRecord>,
+        bundle: &[u8],
+        stored: Option<&ClaimsResponse>,
+        state: &mut CaseState,
+    ) -> StepReport {
+        if let Some(c) = &resp.claim {
+            state.seen_claims.push(c.clone());
+        }
+        let evidence = StepEvidence::new(
+            &step.action,
+            &step.installation,
+            resp,
+            record,
+            bundle,
+            stored,
+        );
+        let expectations: Vec<ExpectationReport> = step
+            .expect
+            .iter()
+            .map(|e| {
+                let j = e.evaluate(&evidence, state);
+                ExpectationReport {
+                    check: e.describe(),
+                    clauses: e.clauses().to_vec(),
+                    verdict: if j.held {
+                        ExpectationVerdict::Pass
+                    } else {
+                        ExpectationVerdict::Fail
+                    },
+                    observed: j.observed,
+                }
+            })
+            .collect();
+        // Remember what this step showed, for later `revision` checks.
+        if record.is_some() {
+            if let Some(r) = evidence.env.get("CNAB_REVISION") {
+                state.revisions.push(r.clone());
+            }
+            if let Some(id) = evidence
+                .files
+                .get("/cnab/claim.json")
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                .and_then(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+            {
+                state.mounted_claim_ids.insert(id);
+            }
+        }
+        let stderr = ellipsize(&self.adapter.last_stderr(), 2000);
+        StepReport {
+            action: step.action.clone(),
+            installation: step.installation.clone(),
+            outcome: resp.outcome,
+            message: ellipsize(&resp.message, 2000),
+            image_ran: record.is_some(),
+            observed: record.map(|r| observed_excerpt(r, &evidence, &step.credentials)),
+            adapter_stderr: (!stderr.is_empty()).then_some(stderr),
+            expectations,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_directions_go_under_the_step_action_and_keep_other_custom_keys() {
+        let bundle = json!({"name": "b", "custom": {"com.example": {"x": 1}}});
+        let step: Step = serde_json::from_value(json!({
+            "action": "upgrade",
+            "image": {"outputs": {"o": "v"}, "exit_code": 4},
+            "expect": [
+                {"check": "probe_env", "clauses": ["c"], "name": "EXTRA", "equals": "1"},
+                {"check": "probe_file", "clauses": ["c"], "path": "/etc/x"},
+                {"check": "outcome", "clauses": ["c"], "is": "failed"}
+            ]
+        }))
+        .unwrap();
+        let b = with_probe_directions(&bundle, &step);
+        assert_eq!(b["custom"]["com.example"], json!({"x": 1}));
+        assert_eq!(
+            b["custom"][PROBE_DIRECTIONS_KEY],
+            json!({"upgrade": {"outputs": {"o": "v"}, "exitCode": 4, "env": ["EXTRA"], "files": ["/etc/x"]}})
+        );
+        // The directions read back as the probe reads them.
+        let d: cnab_probe::Directions =
+            serde_json::from_value(b["custom"][PROBE_DIRECTIONS_KEY]["upgrade"].clone()).unwrap();
+        assert_eq!(d.exit_code, 4);
+        assert_eq!(d.outputs["o"], "v");
+        // A bundle without `custom` gets one.
+        let b = with_probe_directions(&json!({"name": "b"}), &step);
+        assert!(b["custom"][PROBE_DIRECTIONS_KEY]["upgrade"].is_object());
+    }
+}
