@@ -315,7 +315,14 @@ fn streamed_output_matches_the_library_renderers() {
     files.sort();
     assert_eq!(walked, files);
     let v = Validator::default();
-    let reports: Vec<_> = files.iter().map(|p| v.check_path(p).unwrap()).collect();
+    let reports: Vec<_> = files
+        .iter()
+        .map(|p| {
+            let mut report = v.check_path(p).unwrap();
+            crate::util::hints::word(&mut report);
+            report
+        })
+        .collect();
     for (name, format) in [
         ("human", Format::Human),
         ("json", Format::Json),

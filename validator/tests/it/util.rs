@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 
+/// The binary's wording of the library's hints, so that what the tests
+/// render through the library reads as the binary's output.
+#[path = "../../src/cli/hints.rs"]
+pub mod hints;
+
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_cnab-validate");
 
