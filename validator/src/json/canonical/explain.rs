@@ -65,32 +65,8 @@ pub(super) fn explain(
 ) -> NotCanonical {
     let label = profile.label();
     let is_ws = |b: Option<&u8>| matches!(b, Some(b' ' | b'\t' | b'\n' | b'\r'));
-    if at < root.span.start {
-        return NotCanonical {
-            offset: at,
-            message: format!(
-                "whitespace before the value is not allowed in {label} canonical JSON"
-            ),
-            pointer: Some(String::new()),
-        };
-    }
-    if at >= root.span.end {
-        let what = match bytes.get(at) {
-            Some(b'\n') => "a trailing newline",
-            Some(_) => "trailing whitespace",
-            None => {
-                return NotCanonical {
-                    offset: at,
-                    message: format!("the text ends before its {label} canonical form does"),
-                    pointer: Some(String::new()),
-                }
-            }
-        };
-        return NotCanonical {
-            offset: at,
-            message: format!("{what} after the value is not allowed in {label} canonical JSON"),
-            pointer: Some(String::new()),
-        };
+    if let Some(outside) = outside_the_value(bytes, at, root, label) {
+        return outside;
     }
     let mut node = root;
     let mut pointer = String::new();
@@ -176,6 +152,39 @@ pub(super) fn explain(
         message,
         pointer: Some(pointer),
     }
+}
+
+/// The difference at `at` when it lies before or after the value: leading
+/// or trailing whitespace, or text that ends too early.
+fn outside_the_value(bytes: &[u8], at: usize, root: &Node, label: &str) -> Option<NotCanonical> {
+    if at < root.span.start {
+        return Some(NotCanonical {
+            offset: at,
+            message: format!(
+                "whitespace before the value is not allowed in {label} canonical JSON"
+            ),
+            pointer: Some(String::new()),
+        });
+    }
+    if at >= root.span.end {
+        let what = match bytes.get(at) {
+            Some(b'\n') => "a trailing newline",
+            Some(_) => "trailing whitespace",
+            None => {
+                return Some(NotCanonical {
+                    offset: at,
+                    message: format!("the text ends before its {label} canonical form does"),
+                    pointer: Some(String::new()),
+                })
+            }
+        };
+        return Some(NotCanonical {
+            offset: at,
+            message: format!("{what} after the value is not allowed in {label} canonical JSON"),
+            pointer: Some(String::new()),
+        });
+    }
+    None
 }
 
 pub(super) fn string_problem(
