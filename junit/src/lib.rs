@@ -82,85 +82,144 @@ pub fn escape_xml(s: &str) -> String {
     out
 }
 
+/// The counts `<testsuites>` carries, over every suite.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JunitTotals {
+    /// Test cases.
+    pub tests: usize,
+    /// Failed test cases.
+    pub failures: usize,
+    /// Test cases in error.
+    pub errors: usize,
+}
+
+impl JunitTotals {
+    /// The totals of `suites`.
+    pub fn of(suites: &[JunitSuite]) -> JunitTotals {
+        let mut t = JunitTotals::default();
+        for s in suites {
+            let c = Counts::of(s);
+            t.tests += s.cases.len();
+            t.failures += c.failures;
+            t.errors += c.errors;
+        }
+        t
+    }
+}
+
+/// The outcomes of one suite's cases.
+struct Counts {
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl Counts {
+    fn of(suite: &JunitSuite) -> Counts {
+        let count =
+            |f: fn(&JunitOutcome) -> bool| suite.cases.iter().filter(|c| f(&c.outcome)).count();
+        Counts {
+            failures: count(|o| matches!(o, JunitOutcome::Failure { .. })),
+            errors: count(|o| matches!(o, JunitOutcome::Error { .. })),
+            skipped: count(|o| matches!(o, JunitOutcome::Skipped { .. })),
+        }
+    }
+}
+
 /// Writes `<testsuites name=..>` with every suite.
 pub fn write_junit(out: &mut dyn Write, name: &str, suites: &[JunitSuite]) -> io::Result<()> {
-    let count = |f: fn(&JunitOutcome) -> bool, s: &JunitSuite| {
-        s.cases.iter().filter(|c| f(&c.outcome)).count()
-    };
-    let is_failure = |o: &JunitOutcome| matches!(o, JunitOutcome::Failure { .. });
-    let is_error = |o: &JunitOutcome| matches!(o, JunitOutcome::Error { .. });
-    let is_skipped = |o: &JunitOutcome| matches!(o, JunitOutcome::Skipped { .. });
-    let total: usize = suites.iter().map(|s| s.cases.len()).sum();
-    let failures: usize = suites.iter().map(|s| count(is_failure, s)).sum();
-    let errors: usize = suites.iter().map(|s| count(is_error, s)).sum();
+    write_header(out, name, JunitTotals::of(suites))?;
+    for s in suites {
+        write_suite(out, s)?;
+    }
+    write_footer(out)
+}
+
+/// Writes the XML declaration and the opening `<testsuites>`: the start of
+/// a document written suite by suite with [`write_suite`] and ended with
+/// [`write_footer`]. The totals must be those of the suites that follow.
+pub fn write_header(out: &mut dyn Write, name: &str, totals: JunitTotals) -> io::Result<()> {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="{}" tests="{total}" failures="{failures}" errors="{errors}">"#,
-        escape_xml(name)
+        r#"<testsuites name="{}" tests="{}" failures="{}" errors="{}">"#,
+        escape_xml(name),
+        totals.tests,
+        totals.failures,
+        totals.errors
+    )
+}
+
+/// Writes one `<testsuite>` with its cases.
+pub fn write_suite(out: &mut dyn Write, s: &JunitSuite) -> io::Result<()> {
+    let c = Counts::of(s);
+    writeln!(
+        out,
+        r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}" skipped="{}">"#,
+        escape_xml(&s.name),
+        s.cases.len(),
+        c.failures,
+        c.errors,
+        c.skipped
     )?;
-    for s in suites {
-        writeln!(
-            out,
-            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="{}" skipped="{}">"#,
-            escape_xml(&s.name),
-            s.cases.len(),
-            count(is_failure, s),
-            count(is_error, s),
-            count(is_skipped, s)
-        )?;
-        for c in &s.cases {
-            let time = c
-                .time
-                .map(|t| format!(r#" time="{t:.3}""#))
-                .unwrap_or_default();
-            write!(
-                out,
-                r#"    <testcase name="{}" classname="{}"{time}"#,
-                escape_xml(&c.name),
-                escape_xml(&c.classname)
-            )?;
-            if c.outcome == JunitOutcome::Pass && c.system_out.is_none() {
-                writeln!(out, "/>")?;
-                continue;
-            }
-            writeln!(out, ">")?;
-            match &c.outcome {
-                JunitOutcome::Pass => {}
-                JunitOutcome::Failure {
-                    message,
-                    kind,
-                    text,
-                } => writeln!(
-                    out,
-                    r#"      <failure message="{}" type="{}">{}</failure>"#,
-                    escape_xml(message),
-                    escape_xml(kind),
-                    escape_xml(text)
-                )?,
-                JunitOutcome::Error {
-                    message,
-                    kind,
-                    text,
-                } => writeln!(
-                    out,
-                    r#"      <error message="{}" type="{}">{}</error>"#,
-                    escape_xml(message),
-                    escape_xml(kind),
-                    escape_xml(text)
-                )?,
-                JunitOutcome::Skipped { message } => {
-                    writeln!(out, r#"      <skipped message="{}"/>"#, escape_xml(message))?
-                }
-            }
-            if let Some(text) = &c.system_out {
-                writeln!(out, "      <system-out>{}</system-out>", escape_xml(text))?;
-            }
-            writeln!(out, "    </testcase>")?;
-        }
-        writeln!(out, "  </testsuite>")?;
+    for case in &s.cases {
+        write_case(out, case)?;
     }
+    writeln!(out, "  </testsuite>")
+}
+
+/// Writes the closing `</testsuites>`.
+pub fn write_footer(out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</testsuites>")
+}
+
+fn write_case(out: &mut dyn Write, c: &JunitCase) -> io::Result<()> {
+    let time = c
+        .time
+        .map(|t| format!(r#" time="{t:.3}""#))
+        .unwrap_or_default();
+    write!(
+        out,
+        r#"    <testcase name="{}" classname="{}"{time}"#,
+        escape_xml(&c.name),
+        escape_xml(&c.classname)
+    )?;
+    if c.outcome == JunitOutcome::Pass && c.system_out.is_none() {
+        return writeln!(out, "/>");
+    }
+    writeln!(out, ">")?;
+    match &c.outcome {
+        JunitOutcome::Pass => {}
+        JunitOutcome::Failure {
+            message,
+            kind,
+            text,
+        } => writeln!(
+            out,
+            r#"      <failure message="{}" type="{}">{}</failure>"#,
+            escape_xml(message),
+            escape_xml(kind),
+            escape_xml(text)
+        )?,
+        JunitOutcome::Error {
+            message,
+            kind,
+            text,
+        } => writeln!(
+            out,
+            r#"      <error message="{}" type="{}">{}</error>"#,
+            escape_xml(message),
+            escape_xml(kind),
+            escape_xml(text)
+        )?,
+        JunitOutcome::Skipped { message } => {
+            writeln!(out, r#"      <skipped message="{}"/>"#, escape_xml(message))?
+        }
+    }
+    if let Some(text) = &c.system_out {
+        writeln!(out, "      <system-out>{}</system-out>", escape_xml(text))?;
+    }
+    writeln!(out, "    </testcase>")
 }
 
 #[cfg(test)]

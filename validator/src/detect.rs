@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
-    /// Given by the caller (`--kind`, `--spec-version`).
+    /// Given by the caller (see [`GIVEN`]).
     Override,
     /// Read from the document.
     Detected,
@@ -22,6 +22,10 @@ pub enum Origin {
     /// Nothing could be decided.
     Unknown,
 }
+
+/// The reason of a value the caller gave, which the caller may reword (the
+/// command line names its flag); a note may follow it after `; `.
+pub const GIVEN: &str = "given by the caller";
 
 /// A decided value with how and why it was decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -18,6 +18,7 @@
 
 pub mod detect;
 pub mod exit;
+mod hint;
 pub mod json;
 mod pipeline;
 pub mod render;
@@ -25,6 +26,7 @@ pub mod rules;
 pub mod schema;
 
 pub use detect::{Decision, Origin};
+pub use hint::Hint;
 pub use pipeline::{
     first_difference, profile_name, CanonicalMode, CanonicalVerdict, Report, Validator,
     ValidatorBuilder, PIPELINE_CLAUSES,

@@ -40,3 +40,18 @@ pub use canonical::{canonicalize, is_canonical, CanonicalError, NotCanonical, Pr
 pub use parse::{
     parse, Duplicate, LineIndex, Member, Node, NodeValue, ParseError, ParseLimits, Parsed,
 };
+
+impl ParseLimits {
+    /// Reads `reader` to its end, but never more than one byte over
+    /// [`ParseLimits::max_bytes`]: an input known to be too large is not read
+    /// further, so that `/dev/zero`, an endless pipe or a huge file cannot
+    /// exhaust memory. `size_hint` (a file's length, or 0) sizes the buffer.
+    pub fn read(&self, reader: impl std::io::Read, size_hint: u64) -> std::io::Result<Vec<u8>> {
+        use std::io::Read;
+        let cap = u64::try_from(self.max_bytes).map_or(u64::MAX, |m| m.saturating_add(1));
+        let mut buf = Vec::new();
+        buf.reserve_exact(usize::try_from(size_hint.min(cap)).unwrap_or(0));
+        reader.take(cap).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+}

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use cnab_model::Level;
 
-use super::{locate, RenderOptions};
+use super::{locate, Renderer, Summary};
 use crate::Report;
 
 /// Escapes a message for a workflow command.
@@ -20,9 +20,15 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Renders the reports.
-pub fn render(reports: &[Report], _options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    for report in reports {
+/// The GitHub renderer: one workflow command per finding, nothing else.
+pub struct Github;
+
+impl Renderer for Github {
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn file(&mut self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for l in locate(report) {
             let f = l.finding;
             let command = match f.level {
@@ -44,8 +50,12 @@ pub fn render(reports: &[Report], _options: &RenderOptions, out: &mut dyn Write)
                 escape_data(&super::human::printable(&f.message))
             )?;
         }
+        Ok(())
     }
-    Ok(())
+
+    fn finish(&mut self, _summary: &Summary, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use cnab_model::Level;
 
-use super::{count, locate_with, RenderOptions};
+use super::{locate_with, RenderOptions, Renderer, Summary};
 use crate::json::LineIndex;
 use crate::Report;
 
@@ -147,10 +147,28 @@ fn frame(
     )
 }
 
-/// Renders the reports.
-pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let paint = Paint { on: options.color };
-    for report in reports {
+/// The human renderer: findings with code frames and a status line per
+/// file, then the summary line.
+pub struct Human {
+    paint: Paint,
+}
+
+impl Human {
+    /// A human renderer with these options (colour).
+    pub fn new(options: RenderOptions) -> Human {
+        Human {
+            paint: Paint { on: options.color },
+        }
+    }
+}
+
+impl Renderer for Human {
+    fn begin(&mut self, _out: &mut dyn Write) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn file(&mut self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let paint = &self.paint;
         let name = printable(&report.name);
         let index = LineIndex::new(&report.source);
         for located in locate_with(report, &index) {
@@ -167,7 +185,7 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
                 printable(&f.message)
             )?;
             if let (Some((l, _)), Some(span)) = (located.start, f.span) {
-                frame(out, &paint, &report.source, &index, l, span.start)?;
+                frame(out, paint, &report.source, &index, l, span.start)?;
             }
         }
         let kind = report
@@ -180,21 +198,23 @@ pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) 
             .map_or_else(String::new, |v| format!(", {v}"));
         let detail = format!("{kind}{version}, canonical: {}", report.canonical.label());
         if report.findings.is_empty() {
-            writeln!(out, "{name}: {} ({detail})", paint.wrap(GREEN, "ok"))?;
+            writeln!(out, "{name}: {} ({detail})", paint.wrap(GREEN, "ok"))
         } else {
             writeln!(
                 out,
                 "{name}: {} finding(s) ({detail})",
                 report.findings.len()
-            )?;
+            )
         }
     }
-    let c = count(reports, options.level);
-    writeln!(
-        out,
-        "checked {} file(s): {} finding(s) ({} must, {} should, {} may); {} file(s) fail at level {}",
-        c.files, c.findings, c.must, c.should, c.may, c.failed_files, options.level
-    )
+
+    fn finish(&mut self, c: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "checked {} file(s): {} finding(s) ({} must, {} should, {} may); {} file(s) fail at level {}",
+            c.files, c.findings, c.must, c.should, c.may, c.failed_files, c.level
+        )
+    }
 }
 
 #[cfg(test)]
@@ -236,7 +256,13 @@ mod tests {
 
     fn text(r: &Report) -> String {
         let mut out = Vec::new();
-        render(std::slice::from_ref(r), &RenderOptions::default(), &mut out).unwrap();
+        super::super::render(
+            super::super::Format::Human,
+            std::slice::from_ref(r),
+            &RenderOptions::default(),
+            &mut out,
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -33,7 +33,8 @@ use std::io::{self, Write};
 use cnab_model::Level;
 use serde::{Deserialize, Serialize};
 
-use super::{count, locate, RenderOptions};
+use super::pretty::{write_nested, Array};
+use super::{locate, RenderOptions, Renderer, Summary};
 use crate::{CanonicalVerdict, Report};
 
 /// The current format version.
@@ -122,54 +123,127 @@ fn origin(o: crate::Origin) -> String {
         .unwrap_or_default()
 }
 
-/// Builds the document.
-pub fn build(reports: &[Report], options: &RenderOptions) -> JsonReport {
-    let files = reports
-        .iter()
-        .map(|r| JsonFile {
-            path: r.name.clone(),
-            kind: r.kind.value.map(|k| k.to_string()),
-            kind_origin: origin(r.kind.origin),
-            kind_reason: r.kind.reason.clone(),
-            spec_version: r.version.value.map(|v| v.to_string()),
-            version_origin: origin(r.version.origin),
-            version_reason: r.version.reason.clone(),
-            canonical: match &r.canonical {
-                CanonicalVerdict::NotChecked { .. } => None,
-                other => Some(other.label()),
-            },
-            findings: locate(r)
-                .into_iter()
-                .map(|l| JsonFinding {
-                    clause: l.finding.clause.clone(),
-                    level: l.finding.level,
-                    message: l.finding.message.clone(),
-                    pointer: l.finding.pointer.clone(),
-                    line: l.start.map(|s| s.0),
-                    column: l.start.map(|s| s.1),
-                    schema_path: l.finding.schema_path.clone(),
-                })
-                .collect(),
-        })
-        .collect();
-    let c = count(reports, options.level);
-    JsonReport {
-        format_version: FORMAT_VERSION,
-        files,
-        summary: JsonSummary {
-            files: c.files,
-            failed_files: c.failed_files,
-            findings: c.findings,
-            must: c.must,
-            should: c.should,
-            may: c.may,
-            level: options.level,
-        },
+impl From<&Summary> for JsonSummary {
+    fn from(s: &Summary) -> JsonSummary {
+        JsonSummary {
+            files: s.files,
+            failed_files: s.failed_files,
+            findings: s.findings,
+            must: s.must,
+            should: s.should,
+            may: s.may,
+            level: s.level,
+        }
     }
 }
 
-/// Renders the reports as one pretty-printed JSON document.
-pub fn render(reports: &[Report], options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(reports, options))?;
-    writeln!(out)
+/// The entry of `files` for one document.
+pub fn file(r: &Report) -> JsonFile {
+    JsonFile {
+        path: r.name.clone(),
+        kind: r.kind.value.map(|k| k.to_string()),
+        kind_origin: origin(r.kind.origin),
+        kind_reason: r.kind.reason.clone(),
+        spec_version: r.version.value.map(|v| v.to_string()),
+        version_origin: origin(r.version.origin),
+        version_reason: r.version.reason.clone(),
+        canonical: match &r.canonical {
+            CanonicalVerdict::NotChecked { .. } => None,
+            other => Some(other.label()),
+        },
+        findings: locate(r)
+            .into_iter()
+            .map(|l| JsonFinding {
+                clause: l.finding.clause.clone(),
+                level: l.finding.level,
+                message: l.finding.message.clone(),
+                pointer: l.finding.pointer.clone(),
+                line: l.start.map(|s| s.0),
+                column: l.start.map(|s| s.1),
+                schema_path: l.finding.schema_path.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Builds the whole document at once (what the [`Json`] renderer writes
+/// piece by piece).
+pub fn build(reports: &[Report], options: &RenderOptions) -> JsonReport {
+    let mut summary = Summary::new(options.level);
+    for r in reports {
+        summary.add(r);
+    }
+    JsonReport {
+        format_version: FORMAT_VERSION,
+        files: reports.iter().map(file).collect(),
+        summary: JsonSummary::from(&summary),
+    }
+}
+
+/// The JSON renderer: the document is opened at once, each file's entry is
+/// written into `files` as it comes, and the summary closes it.
+#[derive(Debug)]
+pub struct Json {
+    files: Array,
+}
+
+impl Default for Json {
+    fn default() -> Self {
+        Json {
+            files: Array::new(4),
+        }
+    }
+}
+
+impl Renderer for Json {
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        write!(
+            out,
+            "{{\n  \"format_version\": {FORMAT_VERSION},\n  \"files\": "
+        )
+    }
+
+    fn file(&mut self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        self.files.item(out, &file(report))
+    }
+
+    fn finish(&mut self, summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        self.files.close(out)?;
+        out.write_all(b",\n  \"summary\": ")?;
+        write_nested(out, &JsonSummary::from(summary), 2)?;
+        out.write_all(b"\n}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ValidatorBuilder;
+
+    #[test]
+    fn the_stream_writes_what_the_whole_document_serializes_to() {
+        let v = ValidatorBuilder::new().build();
+        let reports = [
+            v.check("a.json", br#"{"status": "Ready"}"#),
+            v.check("b.json", b"[1]"),
+            v.check("c.json", b"{"),
+        ];
+        for n in 0..=reports.len() {
+            let options = RenderOptions::default();
+            let mut expected = serde_json::to_vec_pretty(&build(&reports[..n], &options)).unwrap();
+            expected.push(b'\n');
+            let mut streamed = Vec::new();
+            super::super::render(
+                super::super::Format::Json,
+                &reports[..n],
+                &options,
+                &mut streamed,
+            )
+            .unwrap();
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! Renderers: one module per output format.
 //!
-//! Every renderer takes the reports of one run and writes to a stream. Line
+//! Every format is a [`Renderer`]: it is given the reports of a run one by
+//! one and writes to a stream, and a [`Stream`] drives it and counts the
+//! [`Summary`] the formats share. Line
 //! and column numbers are computed here, from each finding's byte span, with
 //! [`crate::json::LineIndex`]: lines and columns are 1-based, and columns
 //! count Unicode scalar values (what SARIF calls `unicodeCodePoints`).
@@ -9,7 +11,11 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+mod pretty;
 pub mod sarif;
+mod summary;
+
+pub use summary::Summary;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -90,6 +96,75 @@ impl Default for RenderOptions {
     }
 }
 
+/// Writes one format's output as the files come: [`Renderer::begin`] once,
+/// [`Renderer::file`] for each checked document in order, and
+/// [`Renderer::finish`] once with the run's [`Summary`].
+///
+/// A renderer writes as early as its format allows: the text formats write
+/// each file at once, JSON and SARIF write each file's entries into the open
+/// array, and JUnit keeps the rendered suites until the totals its first
+/// element carries are known.
+pub trait Renderer {
+    /// Writes what comes before the first file.
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()>;
+    /// Writes (or keeps) one file's part of the output.
+    fn file(&mut self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
+    /// Writes what comes after the last file.
+    fn finish(&mut self, summary: &Summary, out: &mut dyn Write) -> io::Result<()>;
+}
+
+impl Format {
+    /// The renderer of this format.
+    pub fn renderer(self, options: RenderOptions) -> Box<dyn Renderer> {
+        match self {
+            Format::Human => Box::new(human::Human::new(options)),
+            Format::Json => Box::new(json::Json::default()),
+            Format::Sarif => Box::new(sarif::Sarif::default()),
+            Format::Github => Box::new(github::Github),
+            Format::Junit => Box::new(junit::Junit::new(options)),
+        }
+    }
+}
+
+/// A run's output in one format, written to `W` as the files come, with
+/// the [`Summary`] counted once on the way.
+pub struct Stream<W: Write> {
+    renderer: Box<dyn Renderer>,
+    out: W,
+    summary: Summary,
+}
+
+impl<W: Write> Stream<W> {
+    /// Starts the output.
+    pub fn new(format: Format, options: RenderOptions, mut out: W) -> io::Result<Self> {
+        let mut renderer = format.renderer(options);
+        renderer.begin(&mut out)?;
+        Ok(Stream {
+            renderer,
+            out,
+            summary: Summary::new(options.level),
+        })
+    }
+
+    /// Writes one checked document.
+    pub fn file(&mut self, report: &Report) -> io::Result<()> {
+        self.summary.add(report);
+        self.renderer.file(report, &mut self.out)
+    }
+
+    /// Flushes what has been written so far.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Ends the output, flushes it, and returns the run's summary.
+    pub fn finish(mut self) -> io::Result<Summary> {
+        self.renderer.finish(&self.summary, &mut self.out)?;
+        self.out.flush()?;
+        Ok(self.summary)
+    }
+}
+
 /// Renders `reports` in `format` to `out`.
 pub fn render(
     format: Format,
@@ -97,13 +172,11 @@ pub fn render(
     options: &RenderOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    match format {
-        Format::Human => human::render(reports, options, out),
-        Format::Json => json::render(reports, options, out),
-        Format::Sarif => sarif::render(reports, options, out),
-        Format::Github => github::render(reports, options, out),
-        Format::Junit => junit::render(reports, options, out),
+    let mut stream = Stream::new(format, *options, out)?;
+    for report in reports {
+        stream.file(report)?;
     }
+    stream.finish().map(drop)
 }
 
 /// A finding with its 1-based line and column, when it has a span.
@@ -133,38 +206,6 @@ pub(crate) fn locate_with<'a>(report: &'a Report, index: &LineIndex) -> Vec<Loca
             }
         })
         .collect()
-}
-
-/// Counts of findings per level, and of files with failing findings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub files: usize,
-    pub failed_files: usize,
-    pub findings: usize,
-    pub must: usize,
-    pub should: usize,
-    pub may: usize,
-}
-
-pub(crate) fn count(reports: &[Report], level: Level) -> Counts {
-    let mut c = Counts {
-        files: reports.len(),
-        ..Counts::default()
-    };
-    for r in reports {
-        if r.fails_at(level) {
-            c.failed_files += 1;
-        }
-        for f in &r.findings {
-            c.findings += 1;
-            match f.level {
-                Level::Must => c.must += 1,
-                Level::Should => c.should += 1,
-                Level::May => c.may += 1,
-            }
-        }
-    }
-    c
 }
 
 /// The link for a clause: the one for the report's spec version number when

@@ -9,6 +9,7 @@
 //! resolve to an embedded copy (or to the draft-07 meta-schema that the
 //! `referencing` crate carries) is a compile error, never a network access.
 
+pub mod defects;
 pub mod embedded;
 mod map;
 

@@ -4,6 +4,7 @@
 //! unpartitioned JSON. Also: the number of worker threads never changes the
 //! output.
 
+use crate::util::{run, Run, BIN, DIGEST};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
@@ -11,33 +12,6 @@ use std::process::Command;
 
 use cnab_validator::render::json::JsonReport;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cnab-validate");
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs");
-    let run = Run {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
-    run
-}
-
-const DIGEST: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-
-/// Writes `count` documents (clean bundles, bundles with findings, claims,
-/// broken JSON) under nested directories, numbered from `from`.
 fn populate(dir: &Path, from: usize, count: usize) {
     for i in from..from + count {
         let sub = match i % 4 {
@@ -341,7 +315,14 @@ fn streamed_output_matches_the_library_renderers() {
     files.sort();
     assert_eq!(walked, files);
     let v = Validator::default();
-    let reports: Vec<_> = files.iter().map(|p| v.check_path(p).unwrap()).collect();
+    let reports: Vec<_> = files
+        .iter()
+        .map(|p| {
+            let mut report = v.check_path(p).unwrap();
+            crate::util::hints::word(&mut report);
+            report
+        })
+        .collect();
     for (name, format) in [
         ("human", Format::Human),
         ("json", Format::Json),

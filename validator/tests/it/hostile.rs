@@ -6,18 +6,17 @@
 //! `wait4`'s resource usage. docs/hardening.md lists every fault class and
 //! what happens.
 
+use crate::util::{run, s, spawn, wait, write, Run, BIN};
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, FileTypeExt, MetadataExt};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, SystemTime};
-
-const BIN: &str = env!("CARGO_BIN_EXE_cnab-validate");
 
 /// The peak memory allowed for an input of `size` bytes made of a few long
 /// strings: twelve times the input plus 64 MiB of fixed cost (schemas, code,
@@ -32,85 +31,6 @@ fn memory_bound(size: usize) -> u64 {
 /// docs/hardening.md.
 fn dense_memory_bound(size: usize) -> u64 {
     40 * size as u64 + 64 * 1024 * 1024
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    /// Peak resident set size of the child, in bytes.
-    peak: u64,
-}
-
-/// Waits for `child` with `wait4`, which also gives its peak memory.
-fn wait(mut child: Child) -> Run {
-    let mut out = child.stdout.take().expect("piped stdout");
-    let mut err = child.stderr.take().expect("piped stderr");
-    let out_reader = thread::spawn(move || {
-        let mut v = Vec::new();
-        out.read_to_end(&mut v).expect("read stdout");
-        v
-    });
-    let err_reader = thread::spawn(move || {
-        let mut v = Vec::new();
-        err.read_to_end(&mut v).expect("read stderr");
-        v
-    });
-    let pid = libc::pid_t::try_from(child.id()).expect("pid");
-    let mut status = 0;
-    // SAFETY: `rusage` is plain data; `wait4` fills it and `status` for our
-    // own child, which nothing else waits for.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(got, pid, "wait4 failed");
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        -libc::WTERMSIG(status)
-    };
-    let run = Run {
-        code,
-        stdout: String::from_utf8_lossy(&out_reader.join().expect("stdout thread")).into_owned(),
-        stderr: String::from_utf8_lossy(&err_reader.join().expect("stderr thread")).into_owned(),
-        peak: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "the binary panicked: {}",
-        run.stderr
-    );
-    assert!(
-        [0, 1, 2].contains(&run.code),
-        "exit code {} (killed?): {}",
-        run.code,
-        run.stderr
-    );
-    run
-}
-
-fn spawn(args: &[&str], stdin: Stdio) -> Child {
-    Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(stdin)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cnab-validate")
-}
-
-fn run(args: &[&str]) -> Run {
-    wait(spawn(args, Stdio::null()))
-}
-
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let p = dir.join(name);
-    fs::write(&p, bytes).expect("write fixture");
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 fn clean_bundle() -> String {

@@ -1,63 +1,14 @@
 //! End-to-end tests of the `cnab-validate` binary: exit codes, output
 //! formats, file handling and bad input.
 
+use crate::util::{corpus, run, run_stdin, s, write, BIN, DIGEST};
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use cnab_validator::render::json::JsonReport;
 use sha2::{Digest, Sha256};
-
-const BIN: &str = env!("CARGO_BIN_EXE_cnab-validate");
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn finish(out: Output) -> Run {
-    let run = Run {
-        code: out.status.code().expect("exited normally"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(!run.stderr.contains("panicked"), "panic: {}", run.stderr);
-    run
-}
-
-fn run(args: &[&str]) -> Run {
-    finish(
-        Command::new(BIN)
-            .args(args)
-            .env_remove("NO_COLOR")
-            .output()
-            .expect("binary runs"),
-    )
-}
-
-fn run_stdin(args: &[&str], input: &[u8]) -> Run {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    finish(child.wait_with_output().unwrap())
-}
-
-fn corpus(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../cases/documents")
-        .join(rel)
-        .display()
-        .to_string()
-}
-
-const DIGEST: &str = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
 fn clean_bundle() -> String {
     format!(
@@ -70,19 +21,6 @@ fn should_only_bundle() -> String {
     format!(
         r#"{{"images":{{"web":{{"contentDigest":"{DIGEST}","image":"example/web:1.0"}}}},"invocationImages":[{{"contentDigest":"{DIGEST}","image":"example/app@{DIGEST}"}}],"name":"app","schemaVersion":"v1.2.0","version":"1.0.0"}}"#
     )
-}
-
-fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).unwrap();
-    }
-    fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

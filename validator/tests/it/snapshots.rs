@@ -23,7 +23,9 @@ fn report(rel: &str) -> Report {
         .join("../cases/documents")
         .join(rel);
     let bytes = fs::read(path).unwrap();
-    ValidatorBuilder::new().build().check(rel, &bytes)
+    let mut report = ValidatorBuilder::new().build().check(rel, &bytes);
+    crate::util::hints::word(&mut report);
+    report
 }
 
 fn rendered(format: Format, reports: &[Report]) -> String {

@@ -8,7 +8,7 @@ use std::process::Command;
 
 #[test]
 fn no_static_clause_is_left_unchecked() {
-    let out = Command::new(env!("CARGO_BIN_EXE_cnab-validate"))
+    let out = Command::new(crate::util::BIN)
         .args([
             "clauses",
             "--kind",

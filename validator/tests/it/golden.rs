@@ -11,7 +11,7 @@ use std::process::Command;
 #[test]
 fn document_corpus_output_is_unchanged() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let out = Command::new(env!("CARGO_BIN_EXE_cnab-validate"))
+    let out = Command::new(crate::util::BIN)
         .args(["--format", "json", "cases/documents"])
         .current_dir(&root)
         .output()

@@ -1,0 +1,136 @@
+//! `cnab-validate fmt` and `digest`: canonical forms printed, checked,
+//! written back atomically, or hashed.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use cnab_validator::exit;
+use cnab_validator::json::canonical::{canonicalize, is_canonical, Profile};
+use cnab_validator::json::{self, LineIndex, ParseLimits};
+use sha2::{Digest, Sha256};
+
+use super::args::FmtArgs;
+use super::inputs::Input;
+
+/// Parses `bytes` and writes its canonical form, or says why it cannot.
+fn canonical_form(
+    name: &str,
+    bytes: &[u8],
+    profile: Profile,
+) -> std::result::Result<(Vec<u8>, json::Parsed), String> {
+    let parsed = json::parse(bytes, &ParseLimits::default()).map_err(|e| {
+        let (line, col) = LineIndex::new(bytes).line_col(bytes, e.offset);
+        format!("{name}:{line}:{col}: not JSON: {}", e.message)
+    })?;
+    let out = canonicalize(&parsed.root, profile).map_err(|e| {
+        format!(
+            "{name}: cannot be written as {profile} canonical JSON at `{}`: {}",
+            e.pointer, e.message
+        )
+    })?;
+    Ok((out, parsed))
+}
+
+pub fn fmt(args: FmtArgs) -> Result<u8> {
+    let profile: Profile = args.profile.into();
+    if args.write && args.files.iter().any(|f| f.as_os_str() == "-") {
+        bail!("--write cannot rewrite stdin");
+    }
+    let mut code = exit::CLEAN;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    for file in &args.files {
+        let input = Input::of(file);
+        let name = input.name();
+        let bytes = match input.read() {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("cnab-validate: cannot read `{name}`: {e}");
+                code = exit::ERROR;
+                continue;
+            }
+        };
+        let (canonical, parsed) = match canonical_form(&name, &bytes, profile) {
+            Ok(c) => c,
+            Err(msg) => {
+                eprintln!("cnab-validate: {msg}");
+                code = code.max(exit::FINDINGS);
+                continue;
+            }
+        };
+        if args.check {
+            if let Err(e) = is_canonical(&bytes, &parsed, profile) {
+                let (line, col) = LineIndex::new(&bytes).line_col(&bytes, e.offset);
+                writeln!(
+                    out,
+                    "{name}:{line}:{col}: not {profile} canonical JSON: {}",
+                    e.message
+                )?;
+                code = code.max(exit::FINDINGS);
+            }
+        } else if args.write {
+            if canonical != bytes {
+                if let Err(e) = write_atomically(file, &canonical) {
+                    eprintln!("cnab-validate: cannot write `{name}`: {e:#}");
+                    code = exit::ERROR;
+                }
+            }
+        } else {
+            out.write_all(&canonical)?;
+            if args.files.len() > 1 {
+                writeln!(out)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(code)
+}
+
+/// Replaces `path` with `bytes` through a temporary file in the same
+/// directory and a rename, keeping the file's permissions.
+///
+/// A symbolic link is refused rather than followed or replaced: following it
+/// would write outside the directory the user named, and replacing it would
+/// silently turn the link into a copy. Anything but a regular file (a FIFO,
+/// a device) is refused too.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let meta = fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        bail!("it is a symbolic link; --write rewrites regular files only (give the path of its target)");
+    }
+    if !meta.is_file() {
+        bail!("it is not a regular file; --write rewrites regular files only");
+    }
+    let permissions = meta.permissions();
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    fs::set_permissions(tmp.path(), permissions)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+pub fn digest(profile: Profile, file: &Path) -> Result<u8> {
+    let input = Input::of(file);
+    let name = input.name();
+    let bytes = input
+        .read()
+        .with_context(|| format!("cannot read `{name}`"))?;
+    match canonical_form(&name, &bytes, profile) {
+        Ok((canonical, _)) => {
+            let mut out = io::stdout().lock();
+            writeln!(out, "sha256:{}", hex::encode(Sha256::digest(&canonical)))?;
+            out.flush()?;
+            Ok(exit::CLEAN)
+        }
+        Err(msg) => {
+            eprintln!("cnab-validate: {msg}");
+            Ok(exit::FINDINGS)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! The command line of `cnab-validate`, one module per job: [`args`] (what
+//! clap reads), [`inputs`] (paths, globs, shards, capped reads),
+//! [`parallel`] (the ordered scheduler), [`check`] (the default command,
+//! streaming through `cnab_validator::render::Stream`), [`hints`] (the
+//! library's hints worded with flags), [`merge`], [`fmt`] (with `digest`
+//! and atomic writes) and [`clauses`] (with `explain`). Exit codes are
+//! `cnab_validator::exit`.
+
+mod args;
+mod check;
+mod clauses;
+mod fmt;
+mod hints;
+mod inputs;
+mod merge;
+mod parallel;
+
+use std::io::{self, Write};
+
+use anyhow::Result;
+use clap::CommandFactory;
+use cnab_validator::exit;
+
+pub use args::Cli;
+use args::Command;
+
+/// Runs the command line and returns the exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        None => check::check(cli.check),
+        Some(Command::Check(args)) => check::check(args),
+        Some(Command::Clauses(args)) => clauses::clauses(args),
+        Some(Command::Explain { clause }) => clauses::explain(&clause),
+        Some(Command::Fmt(args)) => fmt::fmt(args),
+        Some(Command::Digest { profile, file }) => fmt::digest(profile.into(), &file),
+        Some(Command::Merge(args)) => merge::merge(args),
+        Some(Command::Completions { shell }) => {
+            let mut out = io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "cnab-validate", &mut out);
+            out.flush()?;
+            Ok(exit::CLEAN)
+        }
+        Some(Command::Man) => {
+            let mut out = io::stdout().lock();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            out.flush()?;
+            Ok(exit::CLEAN)
+        }
+    }
+}
