@@ -435,14 +435,14 @@ impl CaseReport {
             // Judged before the stop: its verdict; else not reached (an
             // expectation of the stopped step, or of a step never run).
             let judged = |v: ExpectationVerdict| {
-                self.steps.iter().flat_map(|s| &s.expectations).any(|e| {
-                    e.verdict == v && e.clauses.iter().any(|c| c == clause)
-                })
+                self.steps
+                    .iter()
+                    .flat_map(|s| &s.expectations)
+                    .any(|e| e.verdict == v && e.clauses.iter().any(|c| c == clause))
             };
             return if failed_here() {
                 Verdict::Fail
-            } else if judged(ExpectationVerdict::Pass) && !judged(ExpectationVerdict::NotReached)
-            {
+            } else if judged(ExpectationVerdict::Pass) && !judged(ExpectationVerdict::NotReached) {
                 Verdict::Pass
             } else {
                 Verdict::NotReached

@@ -151,31 +151,6 @@ impl Case {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn case(actions: Value, action: &str) -> Case {
-        serde_json::from_value(json!({
-            "id": "x", "description": "d", "spec": "cnab-core-1.2.0",
-            "bundle": {"actions": actions},
-            "steps": [{"action": action, "precondition": true}]
-        }))
-        .unwrap()
-    }
-
-    #[test]
-    fn only_a_declared_custom_action_needs_custom_action_support() {
-        let declared = case(json!({"io.x.status": {}}), "io.x.status");
-        assert!(declared
-            .required_capabilities()
-            .contains(&"custom-actions".to_string()));
-        let undeclared = case(json!({}), "io.x.undeclared");
-        assert_eq!(undeclared.required_capabilities(), ["command-driver"]);
-    }
-}
-
 /// Whether the action is one of the three built-ins.
 pub fn is_builtin_action(action: &str) -> bool {
     matches!(action, "install" | "upgrade" | "uninstall")
@@ -210,4 +185,29 @@ impl Case {
 /// replaced by `vars` ([`Case::instantiate`]).
 pub fn instantiate(case: &Case, vars: &BTreeMap<&str, String>) -> Case {
     case.instantiate(vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn case(actions: Value, action: &str) -> Case {
+        serde_json::from_value(json!({
+            "id": "x", "description": "d", "spec": "cnab-core-1.2.0",
+            "bundle": {"actions": actions},
+            "steps": [{"action": action, "precondition": true}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_a_declared_custom_action_needs_custom_action_support() {
+        let declared = case(json!({"io.x.status": {}}), "io.x.status");
+        assert!(declared
+            .required_capabilities()
+            .contains(&"custom-actions".to_string()));
+        let undeclared = case(json!({}), "io.x.undeclared");
+        assert_eq!(undeclared.required_capabilities(), ["command-driver"]);
+    }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::Case;
 use crate::adapter::protocol::is_known_capability;
 use crate::expect::{
-    ExpectedOutcome, Expectation, OutputAbsent, OutputEquals, OutputRequested, ProbeFile,
+    Expectation, ExpectedOutcome, OutputAbsent, OutputEquals, OutputRequested, ProbeFile,
 };
 
 /// The clause that a runtime runs `/cnab/app/run`: only a check that sees the

@@ -108,10 +108,12 @@ fn cases_check_keeps_setup_out_of_clause_verdicts() {
         "{err}"
     );
     // A precondition step needs no expectation, but says nothing twice.
-    let c = GOOD_CASE.replace("CLAUSE", "core.runtime.builtin_actions").replace(
-        r#""action": "install","#,
-        r#""action": "install", "precondition": true,"#,
-    );
+    let c = GOOD_CASE
+        .replace("CLAUSE", "core.runtime.builtin_actions")
+        .replace(
+            r#""action": "install","#,
+            r#""action": "install", "precondition": true,"#,
+        );
     let err = broken(&file_with(&[c]));
     assert!(
         err.contains("a precondition step already needs success"),
