@@ -20,6 +20,11 @@ pub enum Verdict {
     Xfail,
     /// A case listed as an expected failure passed.
     UnexpectedPass,
+    /// A clause only: every case that checks it stopped before judging it,
+    /// because a precondition step (one the case needs to succeed to go on)
+    /// did not succeed. Nothing was observed for or against the clause; the
+    /// case itself is an `error`. Never a case verdict.
+    NotReached,
 }
 
 impl Verdict {
@@ -32,6 +37,7 @@ impl Verdict {
             Verdict::Error => "error",
             Verdict::Xfail => "xfail",
             Verdict::UnexpectedPass => "unexpected-pass",
+            Verdict::NotReached => "not-reached",
         }
     }
 
@@ -44,15 +50,16 @@ impl Verdict {
     }
 
     /// Combines the verdicts of several cases into one for a clause: the worst
-    /// wins (error, fail, unexpected pass, xfail, pass, skip).
+    /// wins (error, fail, unexpected pass, xfail, pass, not reached, skip).
     pub fn aggregate(verdicts: impl IntoIterator<Item = Verdict>) -> Option<Verdict> {
         fn rank(v: Verdict) -> u8 {
             match v {
-                Verdict::Error => 5,
-                Verdict::Fail => 4,
-                Verdict::UnexpectedPass => 3,
-                Verdict::Xfail => 2,
-                Verdict::Pass => 1,
+                Verdict::Error => 6,
+                Verdict::Fail => 5,
+                Verdict::UnexpectedPass => 4,
+                Verdict::Xfail => 3,
+                Verdict::Pass => 2,
+                Verdict::NotReached => 1,
                 Verdict::Skip => 0,
             }
         }
@@ -77,5 +84,8 @@ mod tests {
         assert_eq!(Verdict::aggregate([Pass, Skip]), Some(Pass));
         assert_eq!(Verdict::aggregate([Fail, Error]), Some(Error));
         assert_eq!(Verdict::aggregate([]), None);
+        assert_eq!(Verdict::aggregate([NotReached, Skip]), Some(NotReached));
+        assert_eq!(Verdict::aggregate([NotReached, Pass]), Some(Pass));
+        assert_eq!(Verdict::aggregate([NotReached, Fail]), Some(Fail));
     }
 }

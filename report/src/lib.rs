@@ -53,7 +53,8 @@ pub use diff::{diff, CaseChange, ClauseChange, Diff};
 pub use merge::{merge, MergeError};
 pub use model::{
     clause_family, ActionOutcome, CaseReport, ClauseReport, Environment, ExpectationReport,
-    ExpectationVerdict, RunReport, RuntimeInfo, StepReport, Totals, REPORT_FORMAT, REPORT_SCHEMA,
+    ExpectationVerdict, Precondition, RunReport, RuntimeInfo, StepReport, Totals, REPORT_FORMAT,
+    REPORT_SCHEMA,
 };
 pub use xfail::{apply_expected_failures, ExpectedFailure, ExpectedFailures, XfailError};
 

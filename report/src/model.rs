@@ -23,13 +23,14 @@ pub const REPORT_FORMAT: &str = "cnab-conformance-report/1";
 pub const REPORT_SCHEMA: &str = include_str!("../../reports/schema/report.schema.json");
 
 /// Every verdict, in the order reports and tables list them.
-pub const VERDICTS: [Verdict; 6] = [
+pub const VERDICTS: [Verdict; 7] = [
     Verdict::Pass,
     Verdict::Fail,
     Verdict::Error,
     Verdict::Skip,
     Verdict::Xfail,
     Verdict::UnexpectedPass,
+    Verdict::NotReached,
 ];
 
 /// One run of the suite against one runtime.
@@ -137,8 +138,23 @@ pub struct StepReport {
     /// The adapter's stderr, truncated by the harness.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adapter_stderr: Option<String>,
+    /// For a precondition step (one the case needs to succeed to go on):
+    /// whether it did. Absent for other steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precondition: Option<Precondition>,
     /// Each expectation and its result.
     pub expectations: Vec<ExpectationReport>,
+}
+
+/// Whether a precondition step succeeded (the runtime reported success and
+/// the invocation image ran).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precondition {
+    /// It succeeded; the case went on.
+    Met,
+    /// It did not; the case stopped here and is an `error`.
+    NotMet,
 }
 
 /// The runtime's outcome of one step.
@@ -186,6 +202,9 @@ pub enum ExpectationVerdict {
     Pass,
     /// It did not.
     Fail,
+    /// It was not judged: its step's precondition was not met (`observed`
+    /// says why).
+    NotReached,
 }
 
 /// The aggregate verdict of one clause.
@@ -323,7 +342,9 @@ impl RunReport {
     /// A case contributes to each clause it checks: a passing or failing case
     /// contributes `fail` only to the clauses named by a failed expectation
     /// (and `pass` to the others), an expected failure likewise contributes
-    /// `xfail` or `pass`, and every other verdict contributes itself. The
+    /// `xfail` or `pass`, a case stopped by a precondition contributes what
+    /// it judged before the stop and `not-reached` for the rest, and every
+    /// other verdict contributes itself. The
     /// worst contribution wins ([`Verdict::aggregate`]). A clause's level is
     /// kept from the existing entry, or else taken from the embedded catalog.
     pub fn recompute(&mut self) {
@@ -397,12 +418,36 @@ impl CaseReport {
         })
     }
 
+    /// Whether the case stopped because a precondition step did not succeed.
+    pub fn stopped_at_precondition(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| s.precondition == Some(Precondition::NotMet))
+    }
+
     /// What this case says about one of its clauses (see [`RunReport::recompute`]).
     pub fn contribution(&self, clause: &str) -> Verdict {
         let failed_here = || {
             self.failed_expectations()
                 .any(|(_, e)| e.clauses.iter().any(|c| c == clause))
         };
+        if self.verdict == Verdict::Error && self.stopped_at_precondition() {
+            // Judged before the stop: its verdict; else not reached (an
+            // expectation of the stopped step, or of a step never run).
+            let judged = |v: ExpectationVerdict| {
+                self.steps
+                    .iter()
+                    .flat_map(|s| &s.expectations)
+                    .any(|e| e.verdict == v && e.clauses.iter().any(|c| c == clause))
+            };
+            return if failed_here() {
+                Verdict::Fail
+            } else if judged(ExpectationVerdict::Pass) && !judged(ExpectationVerdict::NotReached) {
+                Verdict::Pass
+            } else {
+                Verdict::NotReached
+            };
+        }
         match self.verdict {
             Verdict::Pass | Verdict::Fail => {
                 if failed_here() {

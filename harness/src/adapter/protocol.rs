@@ -41,7 +41,7 @@ pub const KNOWN_CAPABILITIES: &[(&str, &str)] = &[
     ),
     (
         "parameter-validation",
-        "the runtime validates supplied parameter values against their definitions",
+        "the runtime validates supplied parameter values against their definitions (informational: the validation cases run whatever a runtime declares, validation being a MUST)",
     ),
 ];
 

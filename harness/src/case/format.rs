@@ -62,6 +62,12 @@ pub struct Step {
     /// The installation name; defaults to the case's own installation.
     #[serde(default = "default_installation")]
     pub installation: String,
+    /// The case needs this step to succeed (the runtime reports success and
+    /// the image runs) to go on. When it does not, the case is an `error`
+    /// with the runtime's message and its remaining clauses are not reached;
+    /// a precondition is never a clause verdict.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub precondition: bool,
     /// Parameter values supplied by the user.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: BTreeMap<String, Value>,
@@ -111,12 +117,23 @@ impl Case {
 
     /// The capabilities the case needs when the suite observes through
     /// `observer` (`command-driver` or `docker-driver`): that one, the
-    /// declared ones, and those its steps imply.
+    /// declared ones, and those its steps imply. A step running a custom
+    /// action its bundle declares needs `custom-actions`; one running an
+    /// action the bundle does not declare does not (every runtime must
+    /// refuse it).
     pub fn required_capabilities_with(&self, observer: &str) -> Vec<String> {
         let mut set: BTreeSet<String> = self.requires.iter().cloned().collect();
         set.insert(observer.to_string());
+        let mut bundle = &self.bundle;
         for s in &self.steps {
-            if !is_builtin_action(&s.action) {
+            if let Some(b) = &s.bundle {
+                bundle = b;
+            }
+            let declared = bundle
+                .get("actions")
+                .and_then(Value::as_object)
+                .is_some_and(|a| a.contains_key(&s.action));
+            if !is_builtin_action(&s.action) && declared {
                 set.insert("custom-actions".to_string());
             }
             for e in &s.expect {
@@ -168,4 +185,29 @@ impl Case {
 /// replaced by `vars` ([`Case::instantiate`]).
 pub fn instantiate(case: &Case, vars: &BTreeMap<&str, String>) -> Case {
     case.instantiate(vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn case(actions: Value, action: &str) -> Case {
+        serde_json::from_value(json!({
+            "id": "x", "description": "d", "spec": "cnab-core-1.2.0",
+            "bundle": {"actions": actions},
+            "steps": [{"action": action, "precondition": true}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_a_declared_custom_action_needs_custom_action_support() {
+        let declared = case(json!({"io.x.status": {}}), "io.x.status");
+        assert!(declared
+            .required_capabilities()
+            .contains(&"custom-actions".to_string()));
+        let undeclared = case(json!({}), "io.x.undeclared");
+        assert_eq!(undeclared.required_capabilities(), ["command-driver"]);
+    }
 }

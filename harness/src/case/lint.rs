@@ -7,7 +7,13 @@ use serde_json::Value;
 
 use super::Case;
 use crate::adapter::protocol::is_known_capability;
-use crate::expect::{Expectation, OutputAbsent, OutputEquals, OutputRequested, ProbeFile};
+use crate::expect::{
+    Expectation, ExpectedOutcome, OutputAbsent, OutputEquals, OutputRequested, ProbeFile,
+};
+
+/// The clause that a runtime runs `/cnab/app/run`: only a check that sees the
+/// tool run may name it.
+const RUN_TOOL: &str = "core.runtime.exec.run_tool";
 
 fn is_case_id(id: &str) -> bool {
     !id.is_empty()
@@ -77,8 +83,30 @@ pub(super) fn check_case(case: &Case) -> Vec<String> {
                 ));
             }
         }
-        if s.expect.is_empty() {
-            out.push(format!("step {} has no expectations", i + 1));
+        if s.expect.is_empty() && !s.precondition {
+            out.push(format!(
+                "step {} has no expectations and is not a precondition",
+                i + 1
+            ));
+        }
+        for e in &s.expect {
+            if s.precondition
+                && matches!(e, Expectation::Outcome(o) if o.is == ExpectedOutcome::Succeeded)
+            {
+                out.push(format!(
+                    "step {}: `{}`: a precondition step already needs success, so this would never be judged a failure; drop one of the two",
+                    i + 1,
+                    e.describe()
+                ));
+            }
+            let observes_run = matches!(e, Expectation::ProbeEntrypoint(_));
+            if e.clauses().iter().any(|c| c == RUN_TOOL) && !observes_run {
+                out.push(format!(
+                    "step {}: `{}`: `{RUN_TOOL}` needs a check that observes the tool being run (`probe_entrypoint`); a step the case needs to succeed is a `precondition`",
+                    i + 1,
+                    e.describe()
+                ));
+            }
         }
         for e in &s.expect {
             if let Expectation::ProbeFile(ProbeFile {

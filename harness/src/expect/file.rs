@@ -77,6 +77,42 @@ impl Check for FileAbsent {
     }
 }
 
+/// `file_present`: a file reached the image, whatever its content (that
+/// files are in place before the run, apart from what they hold).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilePresent {
+    /// Clauses this checks.
+    pub clauses: Vec<String>,
+    /// Absolute path in the image.
+    pub path: String,
+}
+
+impl Check for FilePresent {
+    fn clauses(&self) -> &[String] {
+        &self.clauses
+    }
+
+    fn describe(&self) -> String {
+        format!("file {} is injected", self.path)
+    }
+
+    fn fill(&mut self, fill: &Fill<'_>) {
+        fill.texts(&mut self.clauses);
+        fill.text(&mut self.path);
+    }
+
+    fn evaluate(&self, step: &StepEvidence<'_>, _: &CaseState) -> Judgement {
+        match step.record {
+            None => Judgement::fail(NOT_RUN),
+            Some(_) => Judgement::new(
+                step.files.contains_key(&self.path),
+                show(step.files.get(&self.path)),
+            ),
+        }
+    }
+}
+
 /// `file_is_bundle`: a file holds exactly the bytes of the bundle given to
 /// the runtime.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@
 //! - [`revision`]: `CNAB_REVISION` across steps (`revision`,
 //!   `env_previous_revision`, `revision_is_ulid`);
 //! - [`file`]: files that reached the image (`file`, `file_absent`,
-//!   `file_is_bundle`, `file_is_current_claim`);
+//!   `file_present`, `file_is_bundle`, `file_is_current_claim`);
 //! - [`image`]: the invocation image the runtime ran (`image_is`);
 //! - [`output`]: outputs (`output_requested`, `output`, `output_absent`);
 //! - [`claim`]: claims and results (`claims_stored`, `claim_valid`,
@@ -42,7 +42,7 @@ pub use claim::{
     ResultStatus,
 };
 pub use env::{EnvAbsent, EnvEquals};
-pub use file::{FileAbsent, FileEquals, FileIsBundle, FileIsCurrentClaim};
+pub use file::{FileAbsent, FileEquals, FileIsBundle, FileIsCurrentClaim, FilePresent};
 pub use image::ImageIs;
 pub use outcome::{ExpectedOutcome, MessageContains, MessageLacks, OutcomeIs};
 pub use output::{OutputAbsent, OutputEquals, OutputRequested};
@@ -63,6 +63,8 @@ pub enum Expectation {
     File(FileEquals),
     /// A file did not reach the image.
     FileAbsent(FileAbsent),
+    /// A file reached the image, whatever its content.
+    FilePresent(FilePresent),
     /// A file holds exactly the bytes of the bundle given to the runtime.
     FileIsBundle(FileIsBundle),
     /// A file holds the claim of this operation.
@@ -137,6 +139,7 @@ macro_rules! each_check {
             Expectation::EnvAbsent(c) => c,
             Expectation::File(c) => c,
             Expectation::FileAbsent(c) => c,
+            Expectation::FilePresent(c) => c,
             Expectation::FileIsBundle(c) => c,
             Expectation::FileIsCurrentClaim(c) => c,
             Expectation::OutputRequested(c) => c,
@@ -324,6 +327,8 @@ pub struct CaseState {
     pub mounted_claim_ids: BTreeSet<String>,
     /// Every claim the runtime reported so far.
     pub seen_claims: Vec<Value>,
+    /// The runtime's message at each earlier step, in order.
+    pub messages: Vec<String>,
 }
 
 /// What the report says when the image never ran.

@@ -88,6 +88,32 @@ pub struct MessageContains {
     pub clauses: Vec<String>,
     /// The text.
     pub text: String,
+    /// Compare without regard to case.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignore_case: bool,
+    /// A control: the mention must be in a part of the message (split at
+    /// `;` and line breaks) that the message of this earlier step (1-based)
+    /// does not have, so boilerplate every message carries cannot pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beyond_step: Option<usize>,
+}
+
+impl MessageContains {
+    fn mentions(&self, part: &str) -> bool {
+        if self.ignore_case {
+            part.to_lowercase().contains(&self.text.to_lowercase())
+        } else {
+            part.contains(self.text.as_str())
+        }
+    }
+}
+
+/// The parts of a message: split at `;` and line breaks, trimmed.
+fn parts(message: &str) -> impl Iterator<Item = &str> {
+    message
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
 }
 
 impl Check for MessageContains {
@@ -96,7 +122,14 @@ impl Check for MessageContains {
     }
 
     fn describe(&self) -> String {
-        format!("the runtime's message mentions {:?}", self.text)
+        let mut s = format!("the runtime's message mentions {:?}", self.text);
+        if self.ignore_case {
+            s.push_str(" (any case)");
+        }
+        if let Some(n) = self.beyond_step {
+            s.push_str(&format!(", in words step {n}'s message does not have"));
+        }
+        s
     }
 
     fn fill(&mut self, fill: &Fill<'_>) {
@@ -104,10 +137,22 @@ impl Check for MessageContains {
         fill.text(&mut self.text);
     }
 
-    fn evaluate(&self, step: &StepEvidence<'_>, _: &CaseState) -> Judgement {
+    fn evaluate(&self, step: &StepEvidence<'_>, case: &CaseState) -> Judgement {
+        let here = &step.response.message;
+        let Some(n) = self.beyond_step else {
+            return Judgement::new(self.mentions(here), message(step));
+        };
+        let Some(control) = n.checked_sub(1).and_then(|i| case.messages.get(i)) else {
+            return Judgement::fail(format!("no step {n} ran before this one"));
+        };
+        let held = parts(here).any(|p| self.mentions(p) && !parts(control).any(|c| c == p));
         Judgement::new(
-            step.response.message.contains(self.text.as_str()),
-            message(step),
+            held,
+            format!(
+                "{}; step {n}'s message: {:?}",
+                message(step),
+                ellipsize(control, 300)
+            ),
         )
     }
 }

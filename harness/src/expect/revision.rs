@@ -23,6 +23,10 @@ pub struct RevisionIs {
     pub clauses: Vec<String>,
     /// The change.
     pub is: RevisionChange,
+    /// Also holds when the image ran without `CNAB_REVISION` (where no rule
+    /// requires the variable, as for a custom action with `modifies: false`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub or_absent: bool,
 }
 
 impl Check for RevisionIs {
@@ -31,9 +35,14 @@ impl Check for RevisionIs {
     }
 
     fn describe(&self) -> String {
-        match self.is {
-            RevisionChange::New => "CNAB_REVISION is a new revision".to_string(),
-            RevisionChange::Same => "CNAB_REVISION is the previous revision".to_string(),
+        let s = match self.is {
+            RevisionChange::New => "CNAB_REVISION is a new revision",
+            RevisionChange::Same => "CNAB_REVISION is the previous revision",
+        };
+        if self.or_absent {
+            format!("{s}, or not set")
+        } else {
+            s.to_string()
         }
     }
 
@@ -43,6 +52,9 @@ impl Check for RevisionIs {
 
     fn evaluate(&self, step: &StepEvidence<'_>, case: &CaseState) -> Judgement {
         match step.env.get("CNAB_REVISION") {
+            None if self.or_absent && step.record.is_some() => {
+                Judgement::new(true, "CNAB_REVISION is not set")
+            }
             None => Judgement::fail(if step.record.is_none() {
                 NOT_RUN
             } else {

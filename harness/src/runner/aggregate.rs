@@ -4,32 +4,20 @@
 use std::collections::BTreeMap;
 
 use cnab_model::{Catalog, Verdict};
-use cnab_report::{CaseReport, ClauseReport, ExpectationVerdict, Totals};
+use cnab_report::{CaseReport, ClauseReport, Totals};
 
 use crate::case::LoadedCase;
 
-/// Per clause: the worst verdict over the cases that check it, where a case
-/// that ran contributes `fail` only if an expectation naming the clause failed.
+/// Per clause: the worst verdict over the cases that check it, each case
+/// contributing as [`CaseReport::contribution`] says (the rule the report
+/// crate recomputes with): a case that ran contributes `fail` only if an
+/// expectation naming the clause failed, a case stopped at a precondition
+/// `not-reached` for what it did not judge.
 pub fn clauses(chosen: &[&LoadedCase], reports: &[CaseReport]) -> Vec<ClauseReport> {
     let mut per: BTreeMap<String, (Vec<Verdict>, Vec<String>)> = BTreeMap::new();
     for (lc, r) in chosen.iter().zip(reports) {
         for clause in lc.case.clauses() {
-            let v = match r.verdict {
-                Verdict::Pass | Verdict::Fail | Verdict::Xfail | Verdict::UnexpectedPass => {
-                    let failed = r.steps.iter().any(|s| {
-                        s.expectations.iter().any(|e| {
-                            e.verdict == ExpectationVerdict::Fail && e.clauses.contains(&clause)
-                        })
-                    });
-                    match (failed, r.verdict) {
-                        (true, Verdict::Xfail) => Verdict::Xfail,
-                        (true, _) => Verdict::Fail,
-                        (false, Verdict::UnexpectedPass) => Verdict::UnexpectedPass,
-                        (false, _) => Verdict::Pass,
-                    }
-                }
-                other => other,
-            };
+            let v = r.contribution(&clause);
             let e = per.entry(clause).or_default();
             e.0.push(v);
             e.1.push(r.id.clone());

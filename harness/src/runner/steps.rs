@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use cnab_model::Verdict;
-use cnab_report::{CaseReport, ExpectationReport, ExpectationVerdict, StepReport};
+use cnab_report::{
+    ActionOutcome, CaseReport, ExpectationReport, ExpectationVerdict, Precondition, StepReport,
+};
 use serde_json::{json, Value};
 
 use super::evidence::observed_excerpt;
@@ -194,7 +196,12 @@ impl CaseRun<'_> {
                     {
                         report.verdict = Verdict::Fail;
                     }
+                    let stop = (s.precondition == Some(Precondition::NotMet))
+                        .then(|| not_met(i, case.steps.len(), &s));
                     report.steps.push(s);
+                    if let Some(reason) = stop {
+                        return error(report, reason);
+                    }
                 }
                 Err(reason) => return error(report, reason),
             }
@@ -308,10 +315,27 @@ impl CaseRun<'_> {
             bundle,
             stored,
         );
+        let met = resp.outcome == ActionOutcome::Succeeded && record.is_some();
+        let precondition = step.precondition.then_some(if met {
+            Precondition::Met
+        } else {
+            Precondition::NotMet
+        });
         let expectations: Vec<ExpectationReport> = step
             .expect
             .iter()
             .map(|e| {
+                if precondition == Some(Precondition::NotMet) {
+                    return ExpectationReport {
+                        check: e.describe(),
+                        clauses: e.clauses().to_vec(),
+                        verdict: ExpectationVerdict::NotReached,
+                        observed: format!(
+                            "not judged: the step is a precondition and it did not succeed ({})",
+                            outcome_words(resp, record.is_some())
+                        ),
+                    };
+                }
                 let j = e.evaluate(&evidence, state);
                 ExpectationReport {
                     check: e.describe(),
@@ -325,7 +349,8 @@ impl CaseRun<'_> {
                 }
             })
             .collect();
-        // Remember what this step showed, for later `revision` checks.
+        // Remember what this step showed, for later checks.
+        state.messages.push(resp.message.clone());
         if record.is_some() {
             if let Some(r) = evidence.env.get("CNAB_REVISION") {
                 state.revisions.push(r.clone());
@@ -348,9 +373,42 @@ impl CaseRun<'_> {
             image_ran: record.is_some(),
             observed: record.map(|r| observed_excerpt(r, &evidence, &step.credentials)),
             adapter_stderr: (!stderr.is_empty()).then_some(stderr),
+            precondition,
             expectations,
         }
     }
+}
+
+/// The runtime's answer in words: `refused`, `failed`, or `succeeded` with
+/// the image not run.
+fn outcome_words(resp: &RunResponse, image_ran: bool) -> String {
+    let mut s = format!("the runtime reported {}", resp.outcome.as_str());
+    if !image_ran {
+        s.push_str(" and the invocation image did not run");
+    }
+    s
+}
+
+/// The reason a case stopped at step `i`, whose precondition was not met.
+fn not_met(i: usize, steps: usize, s: &StepReport) -> String {
+    let mut reason = format!(
+        "precondition not met at step {} ({}): the case needs it to succeed, but the runtime reported {}{}",
+        i + 1,
+        s.action,
+        s.outcome.as_str(),
+        if s.image_ran {
+            ""
+        } else {
+            " and the invocation image did not run"
+        }
+    );
+    if !s.message.is_empty() {
+        reason.push_str(&format!(": {}", s.message));
+    }
+    if i + 1 < steps {
+        reason.push_str(&format!("; steps {} to {steps} not run", i + 2));
+    }
+    reason
 }
 
 #[cfg(test)]

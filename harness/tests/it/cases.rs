@@ -74,7 +74,7 @@ fn cases_check_rejects_an_unknown_clause() {
 
 #[test]
 fn cases_check_rejects_duplicate_ids() {
-    let one = GOOD_CASE.replace("CLAUSE", "core.runtime.exec.run_tool");
+    let one = GOOD_CASE.replace("CLAUSE", "core.runtime.builtin_actions");
     let err = broken(&file_with(&[one.clone(), one]));
     assert!(err.contains("duplicate case id"), "{err}");
 }
@@ -82,12 +82,12 @@ fn cases_check_rejects_duplicate_ids() {
 #[test]
 fn cases_check_rejects_unknown_capabilities_and_bad_shapes() {
     let c = GOOD_CASE
-        .replace("CLAUSE", "core.runtime.exec.run_tool")
+        .replace("CLAUSE", "core.runtime.builtin_actions")
         .replace(r#""spec""#, r#""requires": ["teleportation"], "spec""#);
     let err = broken(&file_with(&[c]));
     assert!(err.contains("unknown capability `teleportation`"), "{err}");
     let c = GOOD_CASE
-        .replace("CLAUSE", "core.runtime.exec.run_tool")
+        .replace("CLAUSE", "core.runtime.builtin_actions")
         .replace(r#""check": "outcome""#, r#""check": "vibes""#);
     let err = broken(&file_with(&[c]));
     assert!(err.contains("schema"), "{err}");
@@ -96,9 +96,42 @@ fn cases_check_rejects_unknown_capabilities_and_bad_shapes() {
 }
 
 #[test]
+fn cases_check_keeps_setup_out_of_clause_verdicts() {
+    // A step that must succeed so the case can go on is a precondition, not
+    // a check of `core.runtime.exec.run_tool`: only a check that sees the
+    // tool being run may name that clause.
+    let err = broken(&file_with(&[
+        GOOD_CASE.replace("CLAUSE", "core.runtime.exec.run_tool")
+    ]));
+    assert!(
+        err.contains("`core.runtime.exec.run_tool` needs a check that observes the tool being run"),
+        "{err}"
+    );
+    // A precondition step needs no expectation, but says nothing twice.
+    let c = GOOD_CASE
+        .replace("CLAUSE", "core.runtime.builtin_actions")
+        .replace(
+            r#""action": "install","#,
+            r#""action": "install", "precondition": true,"#,
+        );
+    let err = broken(&file_with(&[c]));
+    assert!(
+        err.contains("a precondition step already needs success"),
+        "{err}"
+    );
+    // A step with no expectation must be a precondition.
+    let c = GOOD_CASE.replace(
+        r#", "expect": [{"check": "outcome", "clauses": ["CLAUSE"], "is": "succeeded"}]"#,
+        "",
+    );
+    let err = broken(&file_with(&[c]));
+    assert!(err.contains("schema"), "{err}");
+}
+
+#[test]
 fn cases_check_rejects_an_undeclared_output() {
     let c = GOOD_CASE
-        .replace("CLAUSE", "core.runtime.exec.run_tool")
+        .replace("CLAUSE", "core.runtime.builtin_actions")
         .replace(
             r#""action": "install","#,
             r#""action": "install", "image": {"outputs": {"hostnmae": "x"}},"#,
@@ -163,7 +196,7 @@ fn case_bundles_are_valid_bundles_unless_deliberately_not() {
 #[test]
 fn cases_check_rejects_a_bundle_of_another_spec_version() {
     let c = GOOD_CASE
-        .replace("CLAUSE", "core.runtime.exec.run_tool")
+        .replace("CLAUSE", "core.runtime.builtin_actions")
         .replace("cnab-core-1.2.0", "cnab-core-1.1.0");
     let err = broken(&file_with(&[c]));
     assert!(err.contains("does not match the case's spec"), "{err}");

@@ -9,5 +9,6 @@ mod faults;
 mod golden;
 mod observer;
 mod parallel;
+mod preconditions;
 mod suite;
 mod util;

@@ -70,6 +70,7 @@ pub fn case(id: &str, family: &str, clauses: &[&str], shape: Shape<'_>) -> CaseR
             image_ran: outcome != ActionOutcome::Refused,
             observed: Some(json!({"environment": {"CNAB_ACTION": "install"}, "exit_code": 0})),
             adapter_stderr: None,
+            precondition: None,
             expectations,
         };
     let (verdict, reason, steps) = match shape {

@@ -210,7 +210,7 @@ impl Mutant {
                 "core.runtime.params.both",
                 "core.parameters.both_destinations",
             ],
-            Mutant::NoParameterValidation => &["core.runtime.params.validate_against_definition"],
+            Mutant::NoParameterValidation => &["core.runtime.params.invalid_stops"],
             Mutant::IgnoreParameterApplyTo => &["core.runtime.params.applyTo"],
             Mutant::SkipCredentialEnv => &["core.credentials.env.injected"],
             Mutant::SkipCredentialPath => &["core.credentials.path.injected"],
