@@ -204,13 +204,20 @@ impl Expectation {
     }
 }
 
-/// Whether an expectation held, and what was observed.
+/// Whether an expectation held, and what was observed; or why it could not
+/// be judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Judgement {
-    /// Whether it held.
+    /// Whether it held (never true when `error` or `skip` is set).
     pub held: bool,
     /// What was observed, for the report.
     pub observed: String,
+    /// Why the evidence cannot be read (a shape the suite does not know):
+    /// the case is an `error`, never a pass or a fail.
+    pub error: Option<String>,
+    /// Why the rule does not apply to this runtime (the claims format it
+    /// declares has no such rule): the expectation is a `skip`.
+    pub skip: Option<String>,
 }
 
 impl Judgement {
@@ -219,12 +226,36 @@ impl Judgement {
         Judgement {
             held,
             observed: observed.into(),
+            error: None,
+            skip: None,
         }
     }
 
     /// A failed judgement.
     pub fn fail(observed: impl Into<String>) -> Judgement {
         Judgement::new(false, observed)
+    }
+
+    /// No judgement: the evidence has a shape the suite does not know.
+    pub fn error(reason: impl Into<String>) -> Judgement {
+        let reason = reason.into();
+        Judgement {
+            held: false,
+            observed: reason.clone(),
+            error: Some(reason),
+            skip: None,
+        }
+    }
+
+    /// No judgement: the rule does not apply to this runtime.
+    pub fn skip(reason: impl Into<String>) -> Judgement {
+        let reason = reason.into();
+        Judgement {
+            held: false,
+            observed: reason.clone(),
+            error: None,
+            skip: Some(reason),
+        }
     }
 }
 

@@ -9,12 +9,18 @@ use cnab_report::{CaseReport, ClauseReport, ExpectationVerdict, Totals};
 use crate::case::LoadedCase;
 
 /// Per clause: the worst verdict over the cases that check it, where a case
-/// that ran contributes `fail` only if an expectation naming the clause failed.
+/// that ran contributes `fail` only if an expectation naming the clause failed,
+/// and `skip` when every expectation naming it was skipped.
 pub fn clauses(chosen: &[&LoadedCase], reports: &[CaseReport]) -> Vec<ClauseReport> {
     let mut per: BTreeMap<String, (Vec<Verdict>, Vec<String>)> = BTreeMap::new();
     for (lc, r) in chosen.iter().zip(reports) {
         for clause in lc.case.clauses() {
             let v = match r.verdict {
+                Verdict::Pass | Verdict::Fail | Verdict::Xfail | Verdict::UnexpectedPass
+                    if r.only_skipped(&clause) =>
+                {
+                    Verdict::Skip
+                }
                 Verdict::Pass | Verdict::Fail | Verdict::Xfail | Verdict::UnexpectedPass => {
                     let failed = r.steps.iter().any(|s| {
                         s.expectations.iter().any(|e| {

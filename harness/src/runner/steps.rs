@@ -187,7 +187,7 @@ impl CaseRun<'_> {
                 }
             }
             match self.run_step(i, step, &bundle, &mut state) {
-                Ok(s) => {
+                Ok((s, unjudged)) => {
                     if s.expectations
                         .iter()
                         .any(|e| e.verdict == ExpectationVerdict::Fail)
@@ -195,6 +195,14 @@ impl CaseRun<'_> {
                         report.verdict = Verdict::Fail;
                     }
                     report.steps.push(s);
+                    // Evidence the suite cannot read is an error, whatever
+                    // the other expectations say.
+                    if let Some(reason) = unjudged {
+                        return error(
+                            report,
+                            format!("step {} ({}): {reason}", i + 1, step.action),
+                        );
+                    }
                 }
                 Err(reason) => return error(report, reason),
             }
@@ -210,14 +218,15 @@ impl CaseRun<'_> {
     }
 
     /// Runs one step and judges it; `Err` is the reason the case is an
-    /// `error`.
+    /// `error` before any judgement, the second value the reason it is one
+    /// after (an expectation could not be judged).
     fn run_step(
         &mut self,
         i: usize,
         step: &Step,
         bundle: &BundleFile,
         state: &mut CaseState,
-    ) -> Result<StepReport, String> {
+    ) -> Result<(StepReport, Option<String>), String> {
         let script = self.workdir.join(format!("step-{i}.script.json"));
         let records_file = self.workdir.join(format!("step-{i}.observations.jsonl"));
         std::fs::write(
@@ -287,7 +296,8 @@ impl CaseRun<'_> {
     }
 
     /// Judges every expectation of a step, remembers what later steps
-    /// compare with, and writes the step's report.
+    /// compare with, and writes the step's report, with the reason the case
+    /// is an `error` when an expectation could not be judged.
     fn judge(
         &self,
         step: &Step,
@@ -296,7 +306,7 @@ impl CaseRun<'_> {
         bundle: &[u8],
         stored: Option<&ClaimsResponse>,
         state: &mut CaseState,
-    ) -> StepReport {
+    ) -> (StepReport, Option<String>) {
         if let Some(c) = &resp.claim {
             state.seen_claims.push(c.clone());
         }
@@ -308,15 +318,21 @@ impl CaseRun<'_> {
             bundle,
             stored,
         );
+        let mut unjudged = None;
         let expectations: Vec<ExpectationReport> = step
             .expect
             .iter()
             .map(|e| {
                 let j = e.evaluate(&evidence, state);
+                if let Some(reason) = &j.error {
+                    unjudged.get_or_insert_with(|| format!("{}: {reason}", e.describe()));
+                }
                 ExpectationReport {
                     check: e.describe(),
                     clauses: e.clauses().to_vec(),
-                    verdict: if j.held {
+                    verdict: if j.skip.is_some() {
+                        ExpectationVerdict::Skip
+                    } else if j.held {
                         ExpectationVerdict::Pass
                     } else {
                         ExpectationVerdict::Fail
@@ -340,7 +356,7 @@ impl CaseRun<'_> {
             }
         }
         let stderr = ellipsize(&self.adapter.last_stderr(), 2000);
-        StepReport {
+        let report = StepReport {
             action: step.action.clone(),
             installation: step.installation.clone(),
             outcome: resp.outcome,
@@ -349,7 +365,8 @@ impl CaseRun<'_> {
             observed: record.map(|r| observed_excerpt(r, &evidence, &step.credentials)),
             adapter_stderr: (!stderr.is_empty()).then_some(stderr),
             expectations,
-        }
+        };
+        (report, unjudged)
     }
 }
 
