@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::evidence::observed_excerpt;
 use crate::adapter::protocol::{
-    ClaimsResponse, DriverInfo, InfoResponse, InstallationRequest, RunRequest, RunResponse,
-    PROTOCOL,
+    ClaimsFormat, ClaimsResponse, DriverInfo, InfoResponse, InstallationRequest, RunRequest,
+    RunResponse, PROTOCOL,
 };
 use crate::adapter::Adapter;
 use crate::case::{
@@ -22,7 +22,7 @@ use crate::driver::{
     read_records, DriverKind, OperationRecord, ENV_OBSERVATIONS, ENV_RUN_ID, ENV_SCRIPT,
 };
 use crate::expect::probe::probe_reads;
-use crate::expect::{ellipsize, CaseState, StepEvidence};
+use crate::expect::{ellipsize, format_skip, CaseState, Judgement, StepEvidence};
 
 /// The key of the probe's directions under the bundle's `custom`.
 pub const PROBE_DIRECTIONS_KEY: &str = "io.cnab-conformance.probe";
@@ -58,16 +58,22 @@ pub(super) fn run_case(
     workdir: &Path,
     driver: &DriverKind,
 ) -> CaseReport {
-    let missing: Vec<String> = lc
-        .case
-        .required_capabilities_with(driver.capability())
-        .into_iter()
+    let required = lc.case.required_capabilities_with(driver.capability());
+    let missing: Vec<&String> = required
+        .iter()
         .filter(|c| !info.capabilities.contains(c))
         .collect();
     if !missing.is_empty() {
         return skipped(
             lc,
-            format!("runtime does not declare capability {}", missing.join(", ")),
+            format!(
+                "runtime does not declare capability {}",
+                missing
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         );
     }
     if !info.spec_versions.contains(&lc.case.spec) {
@@ -76,6 +82,15 @@ pub(super) fn run_case(
             format!("runtime does not declare spec version {}", lc.case.spec),
         );
     }
+    // Claims are judged by the format the runtime declares; one the suite
+    // does not know cannot be judged at all.
+    let claims_format = match info.claims_format() {
+        Ok(f) => f,
+        Err(reason) if required.iter().any(|c| c == "claims") => {
+            return error(skipped(lc, String::new()), reason)
+        }
+        Err(_) => ClaimsFormat::default(),
+    };
     let nonce = ulid::Ulid::generate().to_string()[20..].to_lowercase();
     let installation = format!("cnabconf-{}-{nonce}", lc.case.id.replace('.', "-"));
     let (image, digest) = driver.image_and_digest();
@@ -90,6 +105,7 @@ pub(super) fn run_case(
         bin,
         workdir,
         driver,
+        claims_format,
     }
     .run(lc, &case);
     // Clean up even after an error, so a real runtime keeps no leftovers.
@@ -141,6 +157,7 @@ struct CaseRun<'a> {
     bin: &'a Path,
     workdir: &'a Path,
     driver: &'a DriverKind,
+    claims_format: ClaimsFormat,
 }
 
 /// The bundle a step gives the runtime: its bytes and where they are.
@@ -317,13 +334,19 @@ impl CaseRun<'_> {
             record,
             bundle,
             stored,
-        );
+        )
+        .with_claims_format(self.claims_format);
         let mut unjudged = None;
         let expectations: Vec<ExpectationReport> = step
             .expect
             .iter()
             .map(|e| {
-                let j = e.evaluate(&evidence, state);
+                // A rule the declared claims format does not have is not
+                // judged at all.
+                let j = match format_skip(self.claims_format, e.clauses()) {
+                    Some(reason) => Judgement::skip(reason),
+                    None => e.evaluate(&evidence, state),
+                };
                 if let Some(reason) = &j.error {
                     unjudged.get_or_insert_with(|| format!("{}: {reason}", e.describe()));
                 }

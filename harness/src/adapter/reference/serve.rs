@@ -85,6 +85,7 @@ pub fn reference_info_for(mutant: Option<Mutant>, docker: bool) -> InfoResponse 
                 _ => true,
             })
             .collect(),
+        claims_format: None,
     }
 }
 
