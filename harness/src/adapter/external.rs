@@ -14,7 +14,7 @@ use super::protocol::{
     ClaimsResponse, CleanupResponse, InfoResponse, InstallationRequest, RunRequest, RunResponse,
     PROTOCOL,
 };
-use super::{decode, Adapter, AdapterError, MAX_RESPONSE};
+use super::{decode, fork_by_clone, Adapter, AdapterError, MAX_RESPONSE};
 
 /// An external adapter executable.
 #[derive(Debug, Clone)]
@@ -22,7 +22,17 @@ pub struct ProcessAdapter {
     program: PathBuf,
     args: Vec<String>,
     timeout: Duration,
-    stderr: String,
+    stderr: LastStderr,
+}
+
+/// The stderr of the last call; a clone (a fork) starts with none.
+#[derive(Debug, Default)]
+struct LastStderr(String);
+
+impl Clone for LastStderr {
+    fn clone(&self) -> LastStderr {
+        LastStderr::default()
+    }
 }
 
 impl ProcessAdapter {
@@ -32,7 +42,7 @@ impl ProcessAdapter {
             program,
             args,
             timeout,
-            stderr: String::new(),
+            stderr: LastStderr::default(),
         }
     }
 
@@ -47,7 +57,7 @@ impl ProcessAdapter {
         let input = serde_json::to_vec(req).expect("a request serializes");
         let out = process::run(cmd, &input, self.timeout, MAX_RESPONSE)
             .map_err(|e| AdapterError::Spawn(format!("{}: {e}", self.program.display())))?;
-        self.stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        self.stderr.0 = String::from_utf8_lossy(&out.stderr).to_string();
         if out.timed_out {
             return Err(AdapterError::Timeout {
                 verb: verb.to_string(),
@@ -124,12 +134,10 @@ impl Adapter for ProcessAdapter {
     }
 
     fn last_stderr(&self) -> String {
-        self.stderr.clone()
+        self.stderr.0.clone()
     }
 
     fn fork(&self) -> Option<Box<dyn Adapter + Send>> {
-        let mut twin = self.clone();
-        twin.stderr.clear();
-        Some(Box::new(twin))
+        fork_by_clone(self)
     }
 }

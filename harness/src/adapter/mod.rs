@@ -89,13 +89,25 @@ pub trait Adapter {
     fn claims(&mut self, req: &InstallationRequest) -> Result<ClaimsResponse, AdapterError>;
     /// `cleanup`: forget an installation.
     fn cleanup(&mut self, req: &InstallationRequest) -> Result<(), AdapterError>;
-    /// The stderr of the last call (evidence).
-    fn last_stderr(&self) -> String;
+    /// The stderr of the last call (evidence); none for an in-process
+    /// runtime.
+    fn last_stderr(&self) -> String {
+        String::new()
+    }
     /// A second, independent handle on the same runtime for running cases in
     /// parallel, or `None` when the adapter cannot be shared.
     fn fork(&self) -> Option<Box<dyn Adapter + Send>> {
         None
     }
+}
+
+/// [`Adapter::fork`] for an adapter whose clone is an independent handle
+/// (its `Clone` carries no call history).
+pub(crate) fn fork_by_clone<A>(adapter: &A) -> Option<Box<dyn Adapter + Send>>
+where
+    A: Adapter + Clone + Send + 'static,
+{
+    Some(Box::new(adapter.clone()))
 }
 
 /// Checks a parsed reply: protocol version, error payload, then shape.

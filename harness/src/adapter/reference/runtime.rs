@@ -12,9 +12,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::mutant::Mutant;
-use super::support::{
-    applies, new_ulid, now, object, refuse, response, rooted, validate_value, value_text, Store,
-};
+use super::support::{applies, new_ulid, now, object, refuse, response, value_text, Store};
 use crate::adapter::protocol::{ActionOutcome, ClaimsResponse, RunResponse, PROTOCOL};
 use crate::driver::{DigestCheck, Driver, Operation};
 
@@ -84,49 +82,100 @@ impl Reference {
 
     /// Performs one action through `driver`.
     pub fn run(&self, inv: &Invocation<'_>, driver: &dyn Driver) -> RunResponse {
-        let bundle: Value = match serde_json::from_slice(inv.bundle) {
-            Ok(b @ Value::Object(_)) => b,
-            Ok(_) => return refuse("bundle.json is not a JSON object"),
-            Err(e) => return refuse(format!("bundle.json is not JSON: {e}")),
-        };
-        let Ok(bundle_text) = std::str::from_utf8(inv.bundle) else {
-            return refuse("bundle.json is not UTF-8");
-        };
-        let mut warnings: Vec<String> = Vec::new();
-
-        // Required extensions are checked before anything else (101).
-        if !self.is(Mutant::IgnoreRequiredExtensions) {
-            let missing: Vec<String> = bundle
-                .get("requiredExtensions")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .filter(|e| !SUPPORTED_EXTENSIONS.contains(e))
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
-            if !missing.is_empty() {
-                return refuse(format!(
-                    "bundle requires extension(s) this runtime does not support: {}",
-                    missing.join(", ")
-                ));
-            }
+        match self.perform(inv, driver) {
+            Ok(done) | Err(Stop(done)) => *done,
         }
+    }
 
-        // The action: built in, or declared in `actions`.
-        let actions = object(&bundle, "actions");
-        let builtin = matches!(inv.action, "install" | "upgrade" | "uninstall");
-        let declared = actions.get(inv.action);
+    /// The phases of one action, in the order the spec asks for them; a
+    /// phase that refuses ends the action with its reply.
+    fn perform(&self, inv: &Invocation<'_>, driver: &dyn Driver) -> Phase<Box<RunResponse>> {
+        let (bundle, bundle_text) = parse_bundle(inv.bundle)?;
+        self.check_extensions(&bundle)?;
+        let kind = self.action_kind(&bundle, inv.action)?;
+        let installation = self.open_installation(&bundle, inv, &kind)?;
+        let mut injection = Injection::default();
+        self.apply_parameters(&bundle, inv, &mut injection)?;
+        self.apply_credentials(&bundle, inv.action, &kind, &installation, &mut injection)?;
+        let mut warnings: Vec<String> = Vec::new();
+        let image = self.choose_image(&bundle, driver, &mut warnings)?;
+        let (revision, last_revision) = self.revision(inv.action, &kind, &installation);
+        let claim = self.open_claim(&bundle, inv, &revision, &injection);
+        let record = !kind.stateless || self.is(Mutant::RecordStateless);
+        if record {
+            self.record_claim(&installation.store, &claim)?;
+        }
+        let mut environment = std::mem::take(&mut injection.environment);
+        self.set_cnab_environment(&mut environment, &bundle, inv, &revision, last_revision);
+        environment.extend(std::mem::take(&mut injection.late_env));
+        let mut files = std::mem::take(&mut injection.files);
+        self.mount_files(&mut files, &bundle, bundle_text, &claim, &installation);
+        let wanted = self.wanted_outputs(&bundle, inv.action);
+        let op = Operation {
+            installation_name: inv.installation.to_string(),
+            revision,
+            action: inv.action.to_string(),
+            parameters: injection.op_parameters,
+            image,
+            environment,
+            files,
+            outputs: wanted
+                .iter()
+                .filter_map(|(name, o)| {
+                    o.get("path")
+                        .and_then(Value::as_str)
+                        .map(|p| (p.to_string(), name.clone()))
+                })
+                .collect(),
+            bundle: bundle.clone(),
+        };
+        let mut ran = self.run_operation(driver, &op, warnings);
+        self.settle_outputs(&bundle, &wanted, &mut ran);
+        Ok(Box::new(self.finish(
+            &installation.store,
+            claim,
+            record,
+            ran,
+        )))
+    }
+
+    /// Required extensions are checked before anything else (101).
+    fn check_extensions(&self, bundle: &Value) -> Phase<()> {
+        if self.is(Mutant::IgnoreRequiredExtensions) {
+            return Ok(());
+        }
+        let missing: Vec<String> = bundle
+            .get("requiredExtensions")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .filter(|e| !SUPPORTED_EXTENSIONS.contains(e))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        stop(format!(
+            "bundle requires extension(s) this runtime does not support: {}",
+            missing.join(", ")
+        ))
+    }
+
+    /// The action: built in, or declared in `actions`.
+    fn action_kind(&self, bundle: &Value, action: &str) -> Phase<ActionKind> {
+        let actions = object(bundle, "actions");
+        let builtin = matches!(action, "install" | "upgrade" | "uninstall");
+        let declared = actions.get(action);
         if !builtin && declared.is_none() && !self.is(Mutant::RunUndeclaredActions) {
-            return refuse(format!(
-                "action `{}` is neither built in nor declared in the bundle",
-                inv.action
+            return stop(format!(
+                "action `{action}` is neither built in nor declared in the bundle"
             ));
         }
         if self.is(Mutant::RejectCustomActionBundles) && !actions.is_empty() {
-            return refuse("custom actions are not supported");
+            return stop("custom actions are not supported");
         }
         let flag = |k: &str| {
             declared
@@ -134,19 +183,27 @@ impl Reference {
                 .and_then(Value::as_bool)
                 .unwrap_or(false)
         };
-        let stateless = !builtin && flag("stateless");
-        let modifies = builtin || flag("modifies");
+        Ok(ActionKind {
+            stateless: !builtin && flag("stateless"),
+            modifies: builtin || flag("modifies"),
+        })
+    }
 
+    /// The installation's records, and the credentials this action sees.
+    fn open_installation(
+        &self,
+        bundle: &Value,
+        inv: &Invocation<'_>,
+        kind: &ActionKind,
+    ) -> Phase<Installation> {
         let store = Store::new(inv.state_dir, inv.installation);
-        let previous = store.list("claims");
-        let last_claim = previous.last().cloned();
-        if !stateless && inv.action != "install" && last_claim.is_none() {
-            return refuse(format!(
+        let last_claim = store.list("claims").last().cloned();
+        if !kind.stateless && inv.action != "install" && last_claim.is_none() {
+            return stop(format!(
                 "installation `{}` does not exist",
                 inv.installation
             ));
         }
-
         if self.is(Mutant::RefuseAfterFailure)
             && store
                 .list("results")
@@ -155,25 +212,23 @@ impl Reference {
                 .and_then(Value::as_str)
                 == Some("failed")
         {
-            return refuse("the last action on this installation failed");
+            return stop("the last action on this installation failed");
         }
-        let mut remembered: BTreeMap<String, String> = BTreeMap::new();
-        if self.is(Mutant::ReuseCredentials) {
-            remembered = std::fs::read(store.dir.join("credentials.json"))
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .unwrap_or_default();
+        let credentials = if self.is(Mutant::ReuseCredentials) {
+            let mut remembered: BTreeMap<String, String> =
+                std::fs::read(store.dir.join("credentials.json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .unwrap_or_default();
             remembered.extend(inv.credentials.iter().map(|(k, v)| (k.clone(), v.clone())));
             let _ = std::fs::create_dir_all(&store.dir);
             let _ = std::fs::write(
                 store.dir.join("credentials.json"),
                 serde_json::to_vec(&remembered).expect("credentials serialize"),
             );
-        }
-        let supplied_credentials = if self.is(Mutant::ReuseCredentials) {
-            &remembered
+            remembered
         } else {
-            inv.credentials
+            inv.credentials.clone()
         };
         if self.is(Mutant::RefuseVersionChange) {
             let installed = last_claim
@@ -182,161 +237,27 @@ impl Reference {
                 .and_then(Value::as_str);
             let current = bundle.get("version").and_then(Value::as_str);
             if installed.is_some() && installed != current {
-                return refuse("the bundle version differs from the installed one");
+                return stop("the bundle version differs from the installed one");
             }
         }
+        Ok(Installation {
+            store,
+            last_claim,
+            credentials,
+        })
+    }
 
-        // Parameters (103 § Setting Parameter Values).
-        let definitions = object(&bundle, "definitions");
-        let parameters = object(&bundle, "parameters");
-        for name in inv.parameters.keys() {
-            if !parameters.contains_key(name) {
-                return refuse(format!("parameter `{name}` is not declared in the bundle"));
-            }
-        }
-        let mut environment: BTreeMap<String, String> = BTreeMap::new();
-        let mut files: BTreeMap<String, String> = BTreeMap::new();
-        let mut resolved: BTreeMap<String, Value> = BTreeMap::new();
-        let mut op_parameters: BTreeMap<String, Value> = BTreeMap::new();
-        let mut param_envs: BTreeMap<String, String> = BTreeMap::new();
-        // Values applied after everything else (only mutants use this).
-        let mut late_env: Vec<(String, String)> = Vec::new();
-        for (name, p) in &parameters {
-            if !applies(p, inv.action) && !self.is(Mutant::IgnoreParameterApplyTo) {
-                continue;
-            }
-            let def_name = p.get("definition").and_then(Value::as_str).unwrap_or("");
-            let Some(def) = definitions.get(def_name) else {
-                return refuse(format!(
-                    "parameter `{name}` names definition `{def_name}`, which does not exist"
-                ));
-            };
-            let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-            let default = if self.is(Mutant::DropDefaults) {
-                None
-            } else {
-                def.get("default").cloned()
-            };
-            let value = match inv.parameters.get(name) {
-                Some(v) => {
-                    if !self.is(Mutant::NoParameterValidation) {
-                        if let Err((keywords, detail)) = validate_value(def, v) {
-                            // Values can be secrets (`writeOnly`): name the
-                            // failing keywords, never the value.
-                            return refuse(if self.is(Mutant::LeakValuesInMessages) {
-                                format!("parameter `{name}`: value {v} does not match definition `{def_name}`: {detail}")
-                            } else {
-                                format!("parameter `{name}` does not match definition `{def_name}` (fails {keywords})")
-                            });
-                        }
-                    }
-                    Some(v.clone())
-                }
-                None => {
-                    let missing = default.is_none() || self.is(Mutant::RejectRequiredWithDefault);
-                    if required && missing && !self.is(Mutant::SkipRequiredCheck) {
-                        return refuse(format!("parameter `{name}` is required and has no value"));
-                    }
-                    default
-                }
-            };
-            let text = match &value {
-                Some(Value::String(s)) if self.is(Mutant::QuoteStringParameters) => {
-                    Value::String(s.clone()).to_string()
-                }
-                Some(Value::Bool(b)) if self.is(Mutant::NonJsonValues) => {
-                    if *b { "True" } else { "False" }.to_string()
-                }
-                Some(v @ (Value::Object(_) | Value::Array(_)))
-                    if self.is(Mutant::NonJsonValues) =>
-                {
-                    serde_json::to_string_pretty(v).expect("a value serializes")
-                }
-                Some(v) => value_text(v),
-                None if self.is(Mutant::NullForMissingOptional) => "null".to_string(),
-                None => String::new(),
-            };
-            if let Some(v) = &value {
-                resolved.insert(name.clone(), v.clone());
-            }
-            op_parameters.insert(
-                name.clone(),
-                value.clone().unwrap_or(Value::String(text.clone())),
-            );
-            let dest = p.get("destination").cloned().unwrap_or(Value::Null);
-            let env = dest.get("env").and_then(Value::as_str);
-            let path = dest.get("path").and_then(Value::as_str);
-            if let Some(env) = env {
-                if env.starts_with("CNAB_") {
-                    if !self.is(Mutant::ParameterOverridesCnab) {
-                        return refuse(format!(
-                            "parameter `{name}` may not set the reserved variable `{env}`"
-                        ));
-                    }
-                    late_env.push((env.to_string(), text.clone()));
-                }
-                environment.insert(env.to_string(), text.clone());
-                param_envs.insert(env.to_string(), name.clone());
-            }
-            if let Some(path) = path {
-                if !(env.is_some() && self.is(Mutant::EnvOnlyWhenBoth)) {
-                    files.insert(rooted(path), text.clone());
-                }
-            }
-        }
-
-        // Credentials (101 § Credentials); stateless actions need none.
-        let credentials = object(&bundle, "credentials");
-        for (name, c) in &credentials {
-            if !applies(c, inv.action) {
-                continue;
-            }
-            let required = c.get("required").and_then(Value::as_bool).unwrap_or(false);
-            let Some(value) = supplied_credentials.get(name) else {
-                if required && (!stateless || self.is(Mutant::RequireCredentialsForStateless)) {
-                    return refuse(format!(
-                        "credential `{name}` is required and was not supplied"
-                    ));
-                }
-                continue;
-            };
-            if let Some(env) = c.get("env").and_then(Value::as_str) {
-                if env.starts_with("CNAB_") {
-                    return refuse(format!(
-                        "credential `{name}` may not set the reserved variable `{env}`"
-                    ));
-                }
-                if let Some(p) = param_envs.get(env) {
-                    if !self.is(Mutant::ParameterBeatsCredential) {
-                        return refuse(format!(
-                            "credential `{name}` and parameter `{p}` both use the variable `{env}`"
-                        ));
-                    }
-                    if let Some(v) = environment.get(env) {
-                        late_env.push((env.to_string(), v.clone()));
-                    }
-                }
-                if !self.is(Mutant::SkipCredentialEnv) {
-                    environment.insert(env.to_string(), value.clone());
-                }
-            }
-            if let Some(path) = c.get("path").and_then(Value::as_str) {
-                let path = rooted(path);
-                if files.contains_key(&path) {
-                    return refuse(format!(
-                        "credential `{name}` and a parameter both use the path `{path}`"
-                    ));
-                }
-                if !self.is(Mutant::SkipCredentialPath) {
-                    files.insert(path, value.clone());
-                }
-            }
-        }
-
-        // The invocation image: the first one the driver handles (101).
+    /// The invocation image: the first one the driver handles (101), checked
+    /// against its `contentDigest`.
+    fn choose_image(
+        &self,
+        bundle: &Value,
+        driver: &dyn Driver,
+        warnings: &mut Vec<String>,
+    ) -> Phase<Value> {
         let handled = match driver.handles() {
             Ok(h) => h,
-            Err(e) => return refuse(format!("cannot ask the driver what it handles: {e}")),
+            Err(e) => return stop(format!("cannot ask the driver what it handles: {e}")),
         };
         let images = bundle
             .get("invocationImages")
@@ -352,10 +273,9 @@ impl Reference {
         } else {
             images.into_iter().find(fits)
         };
-        let Some(image) = chosen else {
-            return refuse("no invocation image fits this driver");
+        let Some(mut image) = chosen else {
+            return stop("no invocation image fits this driver");
         };
-        let mut image = image;
         let check = driver.verify_digest(&image);
         if self.is(Mutant::SkipDigestCheck) {
             // The defect: no check at all, and the driver is not asked to
@@ -363,67 +283,94 @@ impl Reference {
             if let Some(i) = image.as_object_mut() {
                 i.remove("contentDigest");
             }
+            return Ok(image);
         }
+        self.judge_digest(check, &image, warnings)?;
+        Ok(image)
+    }
+
+    fn judge_digest(
+        &self,
+        check: DigestCheck,
+        image: &Value,
+        warnings: &mut Vec<String>,
+    ) -> Phase<()> {
+        const MISSING: &str = "warning: the invocation image has no contentDigest";
         match check {
-            _ if self.is(Mutant::SkipDigestCheck) => {}
             DigestCheck::Mismatch(m) => {
-                return refuse(format!(
+                return stop(format!(
                     "invocation image does not match its contentDigest: {m}"
                 ))
             }
             DigestCheck::Failed(m) => {
-                return refuse(format!(
+                return stop(format!(
                     "cannot check the invocation image against its contentDigest: {m}"
                 ))
             }
             DigestCheck::Verified => {}
+            // 101 § Invocation Images: the runtime SHOULD report the missing
+            // digest and MAY let the user go on; the reference goes on and
+            // reports it.
             DigestCheck::Absent => {
-                // 101 § Invocation Images: the runtime SHOULD report the
-                // missing digest and MAY let the user go on; the reference
-                // goes on and reports it.
                 if !self.is(Mutant::SilentMissingDigest) {
-                    warnings.push("warning: the invocation image has no contentDigest".to_string());
+                    warnings.push(MISSING.to_string());
                 }
             }
             DigestCheck::NotVisible => {
-                if image.get("contentDigest").is_none() {
-                    if !self.is(Mutant::SilentMissingDigest) {
-                        warnings
-                            .push("warning: the invocation image has no contentDigest".to_string());
-                    }
-                } else {
+                if image.get("contentDigest").is_some() {
                     warnings.push(
                         "warning: this driver cannot verify the image's contentDigest".to_string(),
                     );
+                } else if !self.is(Mutant::SilentMissingDigest) {
+                    warnings.push(MISSING.to_string());
                 }
             }
         }
+        Ok(())
+    }
 
-        // Revision (103 § The CNAB Revision Variable).
-        let last_revision = last_claim
+    /// This action's revision and the installation's last one (103 § The
+    /// CNAB Revision Variable).
+    fn revision(
+        &self,
+        action: &str,
+        kind: &ActionKind,
+        installation: &Installation,
+    ) -> (String, Option<String>) {
+        let last_revision = installation
+            .last_claim
             .as_ref()
             .and_then(|c| c.get("revision"))
             .and_then(Value::as_str)
             .map(str::to_string);
-        let new_revision = if inv.action == "upgrade" && self.is(Mutant::KeepRevisionOnUpgrade) {
+        let new_revision = if action == "upgrade" && self.is(Mutant::KeepRevisionOnUpgrade) {
             false
         } else {
-            modifies || self.is(Mutant::NewRevisionForNonModifying) || last_revision.is_none()
+            kind.modifies || self.is(Mutant::NewRevisionForNonModifying) || last_revision.is_none()
         };
         let revision = if new_revision {
             new_ulid()
         } else {
             last_revision.clone().unwrap_or_else(new_ulid)
         };
+        (revision, last_revision)
+    }
 
-        // The claim of this operation (Claims 1.0.0), created before running.
+    /// The claim of this operation (Claims 1.0.0), created before running.
+    fn open_claim(
+        &self,
+        bundle: &Value,
+        inv: &Invocation<'_>,
+        revision: &str,
+        injection: &Injection,
+    ) -> Value {
         let mut claim = json!({
             "action": inv.action,
             "bundle": bundle,
             "created": now(),
             "id": new_ulid(),
             "installation": inv.installation,
-            "parameters": if self.is(Mutant::NoParametersInClaim) { json!({}) } else { json!(resolved) },
+            "parameters": if self.is(Mutant::NoParametersInClaim) { json!({}) } else { json!(injection.resolved) },
             "revision": revision,
             "custom": {},
         });
@@ -435,21 +382,32 @@ impl Reference {
         if self.is(Mutant::StoreCredentialsInClaim) {
             claim["custom"] = json!({ "credentials": inv.credentials });
         }
-        let claim_id = claim["id"].as_str().unwrap_or_default().to_string();
-        let record = !stateless || self.is(Mutant::RecordStateless);
-        if record {
-            if self.is(Mutant::ForgetPreviousClaims) {
-                let _ = std::fs::remove_dir_all(store.dir.join("claims"));
-                let _ = std::fs::remove_dir_all(store.dir.join("results"));
-            }
-            if let Err(e) = store.save("claims", &claim_id, &claim) {
-                return response(
-                    ActionOutcome::Failed,
-                    format!("cannot store the claim: {e}"),
-                );
-            }
-        }
+        claim
+    }
 
+    fn record_claim(&self, store: &Store, claim: &Value) -> Phase<()> {
+        if self.is(Mutant::ForgetPreviousClaims) {
+            let _ = std::fs::remove_dir_all(store.dir.join("claims"));
+            let _ = std::fs::remove_dir_all(store.dir.join("results"));
+        }
+        let id = claim["id"].as_str().unwrap_or_default();
+        store.save("claims", id, claim).map_err(|e| {
+            Stop(Box::new(response(
+                ActionOutcome::Failed,
+                format!("cannot store the claim: {e}"),
+            )))
+        })
+    }
+
+    /// The `CNAB_*` variables (103 § Environment Variables).
+    fn set_cnab_environment(
+        &self,
+        environment: &mut BTreeMap<String, String>,
+        bundle: &Value,
+        inv: &Invocation<'_>,
+        revision: &str,
+        last_revision: Option<String>,
+    ) {
         environment.insert("CNAB_ACTION".into(), inv.action.to_string());
         if !self.is(Mutant::NoInstallationNameEnv) {
             environment.insert(
@@ -466,7 +424,7 @@ impl Reference {
         };
         environment.insert("CNAB_BUNDLE_NAME".into(), text_of("name"));
         environment.insert("CNAB_BUNDLE_VERSION".into(), text_of("version"));
-        environment.insert("CNAB_REVISION".into(), revision.clone());
+        environment.insert("CNAB_REVISION".into(), revision.to_string());
         // Core 1.0.0 to 1.1.0 ask for the previous revision on upgrade and
         // uninstall ("" when there is none); 1.2.0 dropped the variable.
         let legacy = matches!(
@@ -475,9 +433,9 @@ impl Reference {
         );
         if legacy && matches!(inv.action, "upgrade" | "uninstall") {
             let last = if self.is(Mutant::WrongLastRevision) {
-                revision.clone()
+                revision.to_string()
             } else {
-                last_revision.clone().unwrap_or_default()
+                last_revision.unwrap_or_default()
             };
             environment.insert("CNAB_LAST_REVISION".into(), last);
         }
@@ -490,67 +448,62 @@ impl Reference {
             }
             .to_string(),
         );
+    }
 
-        for (k, v) in late_env {
-            environment.insert(k, v);
-        }
+    /// The bundle, the image map and the claim, mounted under `/cnab`.
+    fn mount_files(
+        &self,
+        files: &mut BTreeMap<String, String>,
+        bundle: &Value,
+        bundle_text: &str,
+        claim: &Value,
+        installation: &Installation,
+    ) {
         files.insert(
             "/cnab/bundle.json".into(),
             if self.is(Mutant::ReserializeBundle) {
-                serde_json::to_string_pretty(&bundle).expect("a bundle serializes")
+                serde_json::to_string_pretty(bundle).expect("a bundle serializes")
             } else {
                 bundle_text.to_string()
             },
         );
         files.insert(
             "/cnab/app/image-map.json".into(),
-            Value::Object(object(&bundle, "images")).to_string(),
+            Value::Object(object(bundle, "images")).to_string(),
         );
         if !self.is(Mutant::NoClaimMount) {
             let mounted = if self.is(Mutant::StaleClaimMount) {
-                last_claim.as_ref().unwrap_or(&claim)
+                installation.last_claim.as_ref().unwrap_or(claim)
             } else {
-                &claim
+                claim
             };
             files.insert(
                 "/cnab/claim.json".into(),
                 serde_json::to_string(mounted).expect("a claim serializes"),
             );
         }
+    }
 
-        // Outputs that apply to this action.
-        let outputs_decl = object(&bundle, "outputs");
-        let wanted: BTreeMap<String, Value> = outputs_decl
-            .iter()
-            .filter(|(_, o)| applies(o, inv.action) || self.is(Mutant::IgnoreOutputApplyTo))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let op_outputs: BTreeMap<String, String> = wanted
-            .iter()
-            .filter_map(|(name, o)| {
-                o.get("path")
-                    .and_then(Value::as_str)
-                    .map(|p| (p.to_string(), name.clone()))
-            })
-            .collect();
+    /// Outputs that apply to this action.
+    fn wanted_outputs(&self, bundle: &Value, action: &str) -> BTreeMap<String, Value> {
+        object(bundle, "outputs")
+            .into_iter()
+            .filter(|(_, o)| applies(o, action) || self.is(Mutant::IgnoreOutputApplyTo))
+            .collect()
+    }
 
-        let op = Operation {
-            installation_name: inv.installation.to_string(),
-            revision: revision.clone(),
-            action: inv.action.to_string(),
-            parameters: op_parameters,
-            image,
-            environment,
-            files,
-            outputs: op_outputs,
-            bundle: bundle.clone(),
-        };
-        let ran = driver.run(&op);
+    /// Runs the operation; what came back, with the messages so far.
+    fn run_operation(&self, driver: &dyn Driver, op: &Operation, warnings: Vec<String>) -> Ran {
         let mut messages = warnings;
-        let (mut ok, collected) = match ran {
+        match driver.run(op) {
             Err(e) => {
                 messages.push(format!("driver failed: {e}"));
-                (false, BTreeMap::new())
+                Ran {
+                    ok: false,
+                    messages,
+                    collected: BTreeMap::new(),
+                    outputs: BTreeMap::new(),
+                }
             }
             Ok(r) => {
                 messages.extend(r.notes.iter().cloned());
@@ -572,18 +525,25 @@ impl Reference {
                         None => format!("invocation image was killed: {tail}"),
                     });
                 }
-                (ok, r.outputs)
+                Ran {
+                    ok,
+                    messages,
+                    collected: r.outputs,
+                    outputs: BTreeMap::new(),
+                }
             }
-        };
+        }
+    }
 
-        // Missing outputs: the default, or an error (101 § Outputs).
-        let mut outputs: BTreeMap<String, String> = BTreeMap::new();
-        for (name, o) in &wanted {
-            if let Some(v) = collected.get(name) {
-                outputs.insert(name.clone(), v.clone());
+    /// Missing outputs: the default, or an error (101 § Outputs).
+    fn settle_outputs(&self, bundle: &Value, wanted: &BTreeMap<String, Value>, ran: &mut Ran) {
+        let definitions = object(bundle, "definitions");
+        for (name, o) in wanted {
+            if let Some(v) = ran.collected.get(name) {
+                ran.outputs.insert(name.clone(), v.clone());
                 continue;
             }
-            if !ok {
+            if !ran.ok {
                 continue;
             }
             let def = o
@@ -592,22 +552,31 @@ impl Reference {
                 .and_then(|d| definitions.get(d));
             match def.and_then(|d| d.get("default")) {
                 Some(d) if !self.is(Mutant::NoOutputDefaults) => {
-                    outputs.insert(name.clone(), value_text(d));
+                    ran.outputs.insert(name.clone(), value_text(d));
                 }
                 _ => {
                     if !self.is(Mutant::IgnoreMissingOutputs) {
-                        ok = false;
-                        messages.push(format!(
+                        ran.ok = false;
+                        ran.messages.push(format!(
                             "required output `{name}` is missing and has no default"
                         ));
                     }
                 }
             }
         }
+    }
 
+    /// The claim result, stored next to the claim, and the reply.
+    fn finish(&self, store: &Store, claim: Value, record: bool, ran: Ran) -> RunResponse {
+        let Ran {
+            ok,
+            mut messages,
+            outputs,
+            ..
+        } = ran;
         let status = if ok { "succeeded" } else { "failed" };
         let result = json!({
-            "claimId": claim_id,
+            "claimId": claim["id"].as_str().unwrap_or_default(),
             "created": now(),
             "id": new_ulid(),
             "message": messages.join("; "),
@@ -636,6 +605,70 @@ impl Reference {
         }
     }
 }
+
+/// A phase's result: a value, or the reply that ends the action.
+type Phase<T> = Result<T, Stop>;
+
+/// The reply that ends an action early.
+struct Stop(Box<RunResponse>);
+
+/// Ends the action with a refusal.
+fn stop<T>(message: impl Into<String>) -> Phase<T> {
+    Err(Stop(Box::new(refuse(message))))
+}
+
+fn parse_bundle(bytes: &[u8]) -> Phase<(Value, &str)> {
+    let bundle: Value = match serde_json::from_slice(bytes) {
+        Ok(b @ Value::Object(_)) => b,
+        Ok(_) => return stop("bundle.json is not a JSON object"),
+        Err(e) => return stop(format!("bundle.json is not JSON: {e}")),
+    };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return stop("bundle.json is not UTF-8");
+    };
+    Ok((bundle, text))
+}
+
+/// What kind of action this is.
+struct ActionKind {
+    /// A custom action declared `stateless`: no installation, no claim.
+    stateless: bool,
+    /// The action modifies the installation (built-in actions always do).
+    modifies: bool,
+}
+
+/// The installation the action works on.
+struct Installation {
+    store: Store,
+    last_claim: Option<Value>,
+    /// The credentials this action sees (the user's, unless a mutant
+    /// remembers earlier ones).
+    credentials: BTreeMap<String, String>,
+}
+
+/// What the parameters and credentials put into the operation.
+#[derive(Default)]
+struct Injection {
+    environment: BTreeMap<String, String>,
+    files: BTreeMap<String, String>,
+    /// Resolved parameter values, for the claim.
+    resolved: BTreeMap<String, Value>,
+    op_parameters: BTreeMap<String, Value>,
+    /// Which parameter set which variable.
+    param_envs: BTreeMap<String, String>,
+    /// Values applied after everything else (only mutants use this).
+    late_env: Vec<(String, String)>,
+}
+
+/// What a run gave back.
+struct Ran {
+    ok: bool,
+    messages: Vec<String>,
+    collected: BTreeMap<String, String>,
+    outputs: BTreeMap<String, String>,
+}
+
+mod inject;
 
 #[cfg(test)]
 mod tests;

@@ -15,7 +15,7 @@ use crate::adapter::protocol::{
     ClaimsResponse, CleanupResponse, ErrorResponse, InfoResponse, InstallationRequest, RunRequest,
     RunResponse, KNOWN_CAPABILITIES, PROTOCOL,
 };
-use crate::adapter::{Adapter, AdapterError};
+use crate::adapter::{fork_by_clone, Adapter, AdapterError};
 use crate::driver::{
     CommandDriver, DockerDriver, DOCKER_DRIVER_NAME, ENV_OBSERVATIONS, ENV_RUN_ID,
 };
@@ -25,7 +25,6 @@ use crate::driver::{
 pub struct ReferenceAdapter {
     mutant: Option<Mutant>,
     timeout: Duration,
-    stderr: String,
     docker: bool,
 }
 
@@ -36,7 +35,6 @@ impl ReferenceAdapter {
         ReferenceAdapter {
             mutant,
             timeout,
-            stderr: String::new(),
             docker: false,
         }
     }
@@ -160,14 +158,8 @@ impl Adapter for ReferenceAdapter {
             })
     }
 
-    fn last_stderr(&self) -> String {
-        self.stderr.clone()
-    }
-
     fn fork(&self) -> Option<Box<dyn Adapter + Send>> {
-        let mut twin = self.clone();
-        twin.stderr.clear();
-        Some(Box::new(twin))
+        fork_by_clone(self)
     }
 }
 
