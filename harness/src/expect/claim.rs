@@ -161,7 +161,7 @@ fn judge_schema(claim: &Value, format: ClaimsFormat) -> Judgement {
 
 fn judge_ulid(claim: &Value, key: &str) -> Judgement {
     match claim.get(key) {
-        Some(Value::String(s)) if is_ulid(s) => Judgement::new(true, format!("{s:?}")),
+        Some(Value::String(s)) if is_ulid(s) => Judgement::new(true, format!("{key} is a ULID")),
         Some(Value::String(s)) => Judgement::fail(format!("{key} {s:?} is not a ULID")),
         Some(other) => Judgement::fail(format!(
             "{key} is {}, not a string",
@@ -190,7 +190,9 @@ fn judge_revision_ulid(claim: &Value, format: ClaimsFormat) -> Judgement {
 
 fn judge_created_format(claim: &Value, _: ClaimsFormat) -> Judgement {
     match claim.get("created") {
-        Some(Value::String(s)) if is_rfc3339(s) => Judgement::new(true, format!("{s:?}")),
+        Some(Value::String(s)) if is_rfc3339(s) => {
+            Judgement::new(true, "created is an RFC 3339 timestamp")
+        }
         Some(Value::String(s)) => {
             Judgement::fail(format!("created {s:?} is not an RFC 3339 timestamp"))
         }
