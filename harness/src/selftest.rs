@@ -3,7 +3,15 @@
 //! The reference must pass every case. Each mutant breaks one rule; it is
 //! killed when a clause it breaks gets a `fail` verdict from the cases that
 //! check that clause. A mutant that survives shows a blind spot of the suite.
+//!
+//! A dialect mutant is another way real runtimes work (cnab-go v0.6's
+//! operation, the Core 1.0.0 claim model). It runs every case and must be
+//! judged exactly: no case is an `error`, the clauses it fails are within the
+//! set it lists, and that set is empty exactly when it fails nothing. A
+//! runtime that declares a Core 1.0.x claims format must also see the rules
+//! only Claims 1.0.0 has skipped, never failed.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::adapter::reference::{Mutant, ReferenceAdapter};
 use crate::case::LoadedCase;
 use crate::driver::DriverKind;
+use crate::expect::LEGACY_MODEL_CLAUSES;
 use crate::runner::{run_suite, RunError, RunOptions};
 
 /// What happened to one mutant.
@@ -26,8 +35,17 @@ pub struct MutantResult {
     pub cases: Vec<String>,
     /// The cases that failed on it.
     pub killed_by: Vec<String>,
-    /// Whether it was caught.
+    /// Whether it was caught (a dialect: whether it was judged exactly).
     pub killed: bool,
+    /// Whether it is a dialect, judged exactly.
+    #[serde(default)]
+    pub dialect: bool,
+    /// A dialect: the clauses it failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+    /// A dialect: how it was not judged exactly (empty when it was).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 /// The self-test result.
@@ -91,7 +109,25 @@ impl SelfTest {
             }
         }
         for m in &self.mutants {
-            if m.killed {
+            if m.dialect {
+                if m.killed {
+                    out.push_str(&format!(
+                        "exact     {} (dialect; failed {})\n",
+                        m.mutant,
+                        if m.failed.is_empty() {
+                            "nothing".to_string()
+                        } else {
+                            m.failed.join(", ")
+                        }
+                    ));
+                } else {
+                    out.push_str(&format!(
+                        "INEXACT   {} (dialect): {}\n",
+                        m.mutant,
+                        m.problems.join("; ")
+                    ));
+                }
+            } else if m.killed {
                 out.push_str(&format!(
                     "killed    {} (by {})\n",
                     m.mutant,
@@ -127,14 +163,87 @@ fn passes_or_needs_other_driver(c: &cnab_report::CaseReport) -> bool {
             }))
 }
 
-/// The mutants a self-test runs by default: all of them on the Docker path,
-/// and those the command driver can show otherwise.
+/// The mutants a self-test runs by default: those the run's driver can
+/// show (the Docker driver sees digests; only the command driver speaks an
+/// operation dialect).
 pub fn default_mutants(docker: bool) -> Vec<Mutant> {
     Mutant::ALL
         .iter()
         .copied()
-        .filter(|m| docker || !m.needs_docker())
+        .filter(|m| {
+            if docker {
+                *m != Mutant::OutputsAsList
+            } else {
+                !m.needs_docker()
+            }
+        })
         .collect()
+}
+
+/// Judges a dialect mutant's run: no error, the failed clauses within the
+/// listed set, none exactly when the set is empty; a declared Core 1.0.x
+/// claims format fails no rule only Claims 1.0.0 has, and skips some.
+pub fn judge_dialect(m: Mutant, report: &cnab_report::RunReport) -> (Vec<String>, Vec<String>) {
+    use cnab_report::ExpectationVerdict as E;
+    let may: BTreeSet<&str> = m.clauses().iter().copied().collect();
+    let mut failed = BTreeSet::new();
+    let mut skipped = 0;
+    let mut problems = Vec::new();
+    for c in &report.cases {
+        if c.verdict == Verdict::Error {
+            problems.push(format!(
+                "case {} is an error: {}",
+                c.id,
+                c.reason.as_deref().unwrap_or("")
+            ));
+        }
+        for e in c.steps.iter().flat_map(|s| &s.expectations) {
+            match e.verdict {
+                E::Fail => failed.extend(e.clauses.iter().cloned()),
+                E::Skip => skipped += 1,
+                E::Pass | E::NotReached => {}
+            }
+        }
+    }
+    let outside: Vec<&String> = failed
+        .iter()
+        .filter(|c| !may.contains(c.as_str()))
+        .collect();
+    if !outside.is_empty() {
+        problems.push(format!(
+            "failed outside the clauses it may fail: {}",
+            outside
+                .iter()
+                .map(|c| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if failed.is_empty() && !may.is_empty() {
+        problems.push("failed nothing: a false pass".to_string());
+    }
+    if m.declared_claims_format().is_some() {
+        let newer_only: Vec<&String> = failed
+            .iter()
+            .filter(|c| c.starts_with("claim.") && !LEGACY_MODEL_CLAUSES.contains(&c.as_str()))
+            .collect();
+        if !newer_only.is_empty() {
+            problems.push(format!(
+                "failed on Claims 1.0.0 rules its declared format does not have: {}",
+                newer_only
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if skipped == 0 {
+            problems.push(
+                "skipped no Claims 1.0.0 rule: the declared claims format was ignored".to_string(),
+            );
+        }
+    }
+    (failed.into_iter().collect(), problems)
 }
 
 /// Runs the reference and every mutant in `mutants` with the command driver.
@@ -181,6 +290,36 @@ pub fn run_selftest_with(
     let mut results = Vec::new();
     for m in mutants {
         let clauses: Vec<String> = m.clauses().iter().map(|c| c.to_string()).collect();
+        if m.is_dialect() {
+            let report = run_suite(
+                &mut ReferenceAdapter::new(Some(*m), timeout).with_docker(with_docker),
+                cases,
+                &opts,
+            )?;
+            let (failed, problems) = judge_dialect(*m, &report);
+            if progress {
+                eprintln!(
+                    "{:<40} {}",
+                    m.name(),
+                    if problems.is_empty() {
+                        "exact"
+                    } else {
+                        "inexact"
+                    }
+                );
+            }
+            results.push(MutantResult {
+                mutant: m.name().to_string(),
+                cases: report.cases.iter().map(|c| c.id.clone()).collect(),
+                killed_by: Vec::new(),
+                killed: problems.is_empty(),
+                dialect: true,
+                clauses,
+                failed,
+                problems,
+            });
+            continue;
+        }
         let mut mopts = opts.clone();
         mopts.clause_filters = clauses.clone();
         let targeted: Vec<String> = cases
@@ -224,10 +363,103 @@ pub fn run_selftest_with(
             cases: targeted,
             killed: !killed_by.is_empty(),
             killed_by,
+            dialect: false,
+            failed: Vec::new(),
+            problems: Vec::new(),
         });
     }
     Ok(SelfTest {
         reference,
         mutants: results,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cnab_report::{
+        ActionOutcome, CaseReport, ExpectationReport, ExpectationVerdict, RunReport, StepReport,
+    };
+
+    /// A run report with one case whose expectations have these clauses and
+    /// verdicts.
+    fn report(expectations: &[(&str, ExpectationVerdict)]) -> RunReport {
+        let mut r = RunReport::from_json(include_str!("../tests/golden/run-reference.json"))
+            .expect("the golden report reads");
+        r.cases = vec![CaseReport {
+            id: "x".into(),
+            family: "f".into(),
+            description: String::new(),
+            verdict: Verdict::Pass,
+            reason: None,
+            duration_ms: 0,
+            clauses: Vec::new(),
+            steps: vec![StepReport {
+                action: "install".into(),
+                installation: "i".into(),
+                outcome: ActionOutcome::Succeeded,
+                message: String::new(),
+                image_ran: true,
+                observed: None,
+                adapter_stderr: None,
+                precondition: None,
+                expectations: expectations
+                    .iter()
+                    .map(|(c, v)| ExpectationReport {
+                        check: "c".into(),
+                        clauses: vec![c.to_string()],
+                        verdict: *v,
+                        observed: String::new(),
+                    })
+                    .collect(),
+            }],
+        }];
+        r
+    }
+
+    use ExpectationVerdict::{Fail, Pass, Skip};
+
+    #[test]
+    fn a_dialect_fails_within_its_set_and_not_nothing() {
+        let m = Mutant::OutputsAsList;
+        let (failed, problems) =
+            judge_dialect(m, &report(&[("core.outputs.applyTo.semantics", Fail)]));
+        assert_eq!(failed, ["core.outputs.applyTo.semantics"]);
+        assert!(problems.is_empty(), "{problems:?}");
+        // A fail outside the set is a wrong verdict.
+        let (_, problems) = judge_dialect(m, &report(&[("core.runtime.params.env", Fail)]));
+        assert!(problems[0].contains("outside"), "{problems:?}");
+        // No fail at all is a false pass.
+        let (_, problems) = judge_dialect(m, &report(&[("core.outputs.applyTo.semantics", Pass)]));
+        assert!(problems[0].contains("false pass"), "{problems:?}");
+        // An error is never judged exactly.
+        let mut r = report(&[("core.outputs.applyTo.semantics", Fail)]);
+        r.cases[0].verdict = Verdict::Error;
+        assert!(!judge_dialect(m, &r).1.is_empty());
+    }
+
+    #[test]
+    fn a_declared_legacy_claims_format_skips_the_newer_rules_and_fails_none() {
+        let m = Mutant::CoreClaimsModel;
+        let ok = report(&[("claim.schema", Pass), ("claim.id.ulid", Skip)]);
+        assert!(judge_dialect(m, &ok).1.is_empty());
+        let (_, problems) = judge_dialect(
+            m,
+            &report(&[
+                ("claim.env.CNAB_CLAIMS_VERSION", Fail),
+                ("claim.id.ulid", Skip),
+            ]),
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("Claims 1.0.0 rules its declared format does not have")),
+            "{problems:?}"
+        );
+        let (_, problems) = judge_dialect(m, &report(&[("claim.schema", Pass)]));
+        assert!(
+            problems.iter().any(|p| p.contains("ignored")),
+            "{problems:?}"
+        );
+    }
 }

@@ -205,6 +205,9 @@ pub enum ExpectationVerdict {
     /// It was not judged: its step's precondition was not met (`observed`
     /// says why).
     NotReached,
+    /// It was not judged: the rule does not apply to this runtime (the
+    /// reason is in `observed`).
+    Skip,
 }
 
 /// The aggregate verdict of one clause.
@@ -425,6 +428,18 @@ impl CaseReport {
             .any(|s| s.precondition == Some(Precondition::NotMet))
     }
 
+    /// Whether every expectation naming `clause` was skipped (and at least
+    /// one names it): the case did not judge the clause.
+    pub fn only_skipped(&self, clause: &str) -> bool {
+        let mut naming = self
+            .steps
+            .iter()
+            .flat_map(|s| s.expectations.iter())
+            .filter(|e| e.clauses.iter().any(|c| c == clause))
+            .peekable();
+        naming.peek().is_some() && naming.all(|e| e.verdict == ExpectationVerdict::Skip)
+    }
+
     /// What this case says about one of its clauses (see [`RunReport::recompute`]).
     pub fn contribution(&self, clause: &str) -> Verdict {
         let failed_here = || {
@@ -449,6 +464,11 @@ impl CaseReport {
             };
         }
         match self.verdict {
+            Verdict::Pass | Verdict::Fail | Verdict::Xfail | Verdict::UnexpectedPass
+                if self.only_skipped(clause) =>
+            {
+                Verdict::Skip
+            }
             Verdict::Pass | Verdict::Fail => {
                 if failed_here() {
                     Verdict::Fail
@@ -584,5 +604,46 @@ mod tests {
         assert!(t.starts_with("éé\n"), "{t}");
         assert!(t.contains("16 more bytes"), "{t}");
         assert_eq!(truncate_bytes_with_note("short", 10), "short");
+    }
+
+    #[test]
+    fn a_clause_named_only_by_skipped_expectations_is_a_skip() {
+        let e = |clauses: &[&str], verdict| ExpectationReport {
+            check: "c".into(),
+            clauses: clauses.iter().map(|c| c.to_string()).collect(),
+            verdict,
+            observed: String::new(),
+        };
+        let case = CaseReport {
+            id: "x".into(),
+            family: "f".into(),
+            description: String::new(),
+            verdict: Verdict::Pass,
+            reason: None,
+            duration_ms: 0,
+            clauses: vec!["a".into(), "b".into(), "c".into()],
+            steps: vec![StepReport {
+                action: "install".into(),
+                installation: "i".into(),
+                outcome: ActionOutcome::Succeeded,
+                message: String::new(),
+                image_ran: true,
+                observed: None,
+                adapter_stderr: None,
+                precondition: None,
+                expectations: vec![
+                    e(&["a"], ExpectationVerdict::Pass),
+                    e(&["b"], ExpectationVerdict::Skip),
+                    e(&["c"], ExpectationVerdict::Skip),
+                    e(&["c"], ExpectationVerdict::Pass),
+                ],
+            }],
+        };
+        assert_eq!(case.contribution("a"), Verdict::Pass);
+        assert_eq!(case.contribution("b"), Verdict::Skip);
+        assert_eq!(case.contribution("c"), Verdict::Pass);
+        let mut failed = case.clone();
+        failed.verdict = Verdict::Fail;
+        assert_eq!(failed.contribution("b"), Verdict::Skip);
     }
 }

@@ -65,6 +65,85 @@ pub struct InfoResponse {
     /// Capabilities from [`KNOWN_CAPABILITIES`]; unknown names are ignored.
     #[serde(default)]
     pub capabilities: Vec<String>,
+    /// The claim model the runtime writes, one of [`CLAIMS_FORMATS`]; absent
+    /// means `cnab-claims-1.0.0`. Only read with `claims`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims_format: Option<String>,
+}
+
+impl InfoResponse {
+    /// The claims format the runtime declares (CNAB Claims 1.0.0 unless it
+    /// says otherwise); `Err` names a format this protocol does not define.
+    pub fn claims_format(&self) -> Result<ClaimsFormat, String> {
+        match self.claims_format.as_deref() {
+            None => Ok(ClaimsFormat::Claims1_0_0),
+            Some(name) => CLAIMS_FORMATS
+                .iter()
+                .find(|(n, _, _)| *n == name)
+                .map(|(_, f, _)| *f)
+                .ok_or_else(|| {
+                    format!(
+                        "the runtime declares claims format `{name}`, which this suite does not know (known: {})",
+                        CLAIMS_FORMATS
+                            .iter()
+                            .map(|(n, _, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+        }
+    }
+}
+
+/// The claim model a runtime writes, declared in `info` (`claims_format`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ClaimsFormat {
+    /// CNAB Claims 1.0.0: claims with `id` and `action`, results in their
+    /// own documents.
+    #[default]
+    Claims1_0_0,
+    /// The claim model of CNAB Core 1.0.0: one claim per installation,
+    /// named by `name`, with its `result` embedded (status `success`,
+    /// `failure`, `underway`, `unknown`).
+    Core1_0_0,
+    /// The claim model of CNAB Core 1.0.1: as Core 1.0.0, with the
+    /// installation in `installation`.
+    Core1_0_1,
+}
+
+/// The claims formats `info` may declare: name, format, what it is.
+pub const CLAIMS_FORMATS: &[(&str, ClaimsFormat, &str)] = &[
+    (
+        "cnab-claims-1.0.0",
+        ClaimsFormat::Claims1_0_0,
+        "CNAB Claims 1.0.0 (the default)",
+    ),
+    (
+        "cnab-core-1.0.0",
+        ClaimsFormat::Core1_0_0,
+        "the claim model of CNAB Core 1.0.0 (`claim.schema.json` of that release)",
+    ),
+    (
+        "cnab-core-1.0.1",
+        ClaimsFormat::Core1_0_1,
+        "the claim model of CNAB Core 1.0.1 (`claim.schema.json` of that release)",
+    ),
+];
+
+impl ClaimsFormat {
+    /// Its name in `info`.
+    pub fn name(self) -> &'static str {
+        CLAIMS_FORMATS
+            .iter()
+            .find(|(_, f, _)| *f == self)
+            .map(|(n, _, _)| *n)
+            .expect("every format is listed")
+    }
+
+    /// Whether it is the Core 1.0.x model (result embedded, no `id`).
+    pub fn is_legacy(self) -> bool {
+        self != ClaimsFormat::Claims1_0_0
+    }
 }
 
 /// How the runtime must reach the invocation image: the command driver the

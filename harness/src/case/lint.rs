@@ -8,12 +8,24 @@ use serde_json::Value;
 use super::Case;
 use crate::adapter::protocol::is_known_capability;
 use crate::expect::{
-    Expectation, ExpectedOutcome, OutputAbsent, OutputEquals, OutputRequested, ProbeFile,
+    ClaimCreatedFormat, ClaimIdUlid, ClaimRevisionUlid, ClaimSchema, Expectation, ExpectedOutcome,
+    OutputAbsent, OutputEquals, OutputRequested, ProbeFile,
 };
 
 /// The clause that a runtime runs `/cnab/app/run`: only a check that sees the
 /// tool run may name it.
 const RUN_TOOL: &str = "core.runtime.exec.run_tool";
+
+/// The one clause a per-field claim check judges.
+fn claim_rule_clause(e: &Expectation) -> Option<&'static str> {
+    match e {
+        Expectation::ClaimSchema(_) => Some(ClaimSchema::CLAUSE),
+        Expectation::ClaimIdUlid(_) => Some(ClaimIdUlid::CLAUSE),
+        Expectation::ClaimRevisionUlid(_) => Some(ClaimRevisionUlid::CLAUSE),
+        Expectation::ClaimCreatedFormat(_) => Some(ClaimCreatedFormat::CLAUSE),
+        _ => None,
+    }
+}
 
 fn is_case_id(id: &str) -> bool {
     !id.is_empty()
@@ -59,6 +71,9 @@ pub(super) fn check_case(case: &Case) -> Vec<String> {
     if case.clauses().is_empty() {
         out.push("checks no clause".to_string());
     }
+    // CNAB Claims is optional for a Core runtime (400): a claim.* clause is
+    // judged only where the case requires `claims`.
+    let claims_required = case.required_capabilities().iter().any(|c| c == "claims");
     let mut bundle = &case.bundle;
     for (i, s) in case.steps.iter().enumerate() {
         if let Some(b) = &s.bundle {
@@ -124,6 +139,25 @@ pub(super) fn check_case(case: &Case) -> Vec<String> {
             }
         }
         for e in &s.expect {
+            if !claims_required {
+                if let Some(c) = e.clauses().iter().find(|c| c.starts_with("claim.")) {
+                    out.push(format!(
+                        "step {}: `{}` names Claims clause `{c}` in a case that does not require `claims`",
+                        i + 1,
+                        e.describe()
+                    ));
+                }
+            }
+            // One check, one clause: a claim rule charges only its own.
+            if let Some(own) = claim_rule_clause(e) {
+                if e.clauses() != [own] {
+                    out.push(format!(
+                        "step {}: `{}` must name exactly `{own}`",
+                        i + 1,
+                        e.describe()
+                    ));
+                }
+            }
             if e.clauses().is_empty() {
                 out.push(format!(
                     "step {}: `{}` names no clause",

@@ -23,6 +23,19 @@ pub struct CommandDriver {
     env: BTreeMap<String, String>,
     workdir: PathBuf,
     timeout: Duration,
+    dialect: OperationDialect,
+}
+
+/// The operation JSON a cnab-go version writes to the driver.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OperationDialect {
+    /// cnab-go after v0.6: `outputs` maps image path to output name, and
+    /// `CNAB_OUTPUT_DIR` is set when outputs are expected.
+    #[default]
+    Current,
+    /// cnab-go v0.6 and older: `outputs` is a list of image paths, no
+    /// `CNAB_OUTPUT_DIR` is set, and no output is collected on this seam.
+    V0_6,
 }
 
 impl CommandDriver {
@@ -51,9 +64,16 @@ impl CommandDriver {
                 env,
                 workdir: workdir.to_path_buf(),
                 timeout,
+                dialect: OperationDialect::default(),
             }),
             None => Err(DriverError::NotFound(name.to_string())),
         }
+    }
+
+    /// The same driver, writing operations in `dialect`.
+    pub fn with_dialect(mut self, dialect: OperationDialect) -> CommandDriver {
+        self.dialect = dialect;
+        self
     }
 
     fn command(&self) -> Command {
@@ -98,7 +118,7 @@ impl Driver for CommandDriver {
             cmd.env(k, v);
             added.push(k);
         }
-        let outdir = if op.outputs.is_empty() {
+        let outdir = if op.outputs.is_empty() || self.dialect == OperationDialect::V0_6 {
             None
         } else {
             let d = tempfile::Builder::new()
@@ -108,7 +128,15 @@ impl Driver for CommandDriver {
             Some(d)
         };
         cmd.env("CNAB_VARS", added.join(","));
-        let input = serde_json::to_vec(op).expect("an operation serializes");
+        let input = match self.dialect {
+            OperationDialect::Current => serde_json::to_vec(op),
+            OperationDialect::V0_6 => {
+                let mut v = serde_json::to_value(op).expect("an operation serializes");
+                v["outputs"] = Value::from(op.outputs.keys().cloned().collect::<Vec<_>>());
+                serde_json::to_vec(&v)
+            }
+        }
+        .expect("an operation serializes");
         let out =
             process::run(cmd, &input, self.timeout, CAP).map_err(|source| DriverError::Spawn {
                 path: self.program.clone(),

@@ -21,7 +21,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use command::CommandDriver;
+pub use command::{CommandDriver, OperationDialect};
 pub use docker::{DockerDriver, DockerMode, ProbeTarget, DOCKER_DRIVER_NAME, ENV_RUN_ID};
 pub use observer::{
     read_records, OperationRecord, ENV_OBSERVATIONS, ENV_SCRIPT, OBSERVER_DRIVER_NAME,

@@ -8,7 +8,7 @@
 //! `$CNAB_OUTPUT_DIR` and exits with the case's exit code. It relies only on
 //! what cnab-go sends, so it works with any cnab-go runtime, not only ours.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -91,9 +91,30 @@ impl OperationRecord {
         self.map_of("files")
     }
 
-    /// The outputs the runtime asked for (image path to output name).
-    pub fn outputs(&self) -> BTreeMap<String, String> {
-        self.map_of("outputs")
+    /// The outputs the runtime asked for, in the form it sent them: a map of
+    /// image path to output name (cnab-go after v0.6), or a list of image
+    /// paths (cnab-go v0.6 and older). No `outputs` key (or `null`) asks for
+    /// none. `Err` says why the request cannot be read: the operation is not
+    /// JSON, or `outputs` has a shape neither dialect writes.
+    pub fn outputs(&self) -> Result<RequestedOutputs, String> {
+        let Some(op) = &self.operation else {
+            return Err(match &self.operation_error {
+                Some(e) => format!("the operation could not be read: {e}"),
+                None => "no operation was recorded".to_string(),
+            });
+        };
+        RequestedOutputs::from_operation(op)
+    }
+
+    /// The operation's `outputs` exactly as sent, for the report (`{}` when
+    /// it has none).
+    pub fn outputs_as_sent(&self) -> Value {
+        self.operation
+            .as_ref()
+            .and_then(|o| o.get("outputs"))
+            .filter(|v| !v.is_null())
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Default::default()))
     }
 
     /// The action of the operation.
@@ -103,6 +124,81 @@ impl OperationRecord {
             .and_then(|o| o.get("action"))
             .and_then(Value::as_str)
             .map(str::to_string)
+    }
+}
+
+/// The outputs an operation asks the image for, in one of the two forms
+/// cnab-go's command driver has sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestedOutputs {
+    /// Image path to output name (cnab-go after v0.6).
+    Named(BTreeMap<String, String>),
+    /// Image paths only (cnab-go v0.6 and older); the names come from the
+    /// bundle's outputs.
+    Paths(Vec<String>),
+}
+
+impl RequestedOutputs {
+    /// Reads the `outputs` of an operation; any other shape than a map of
+    /// strings or a list of strings is an error, never "no outputs".
+    pub fn from_operation(op: &Value) -> Result<RequestedOutputs, String> {
+        let unknown = |v: &Value| {
+            format!(
+                "the operation's `outputs` is neither a map of image path to output name nor a list of image paths: {}",
+                crate::expect::ellipsize(&v.to_string(), 200)
+            )
+        };
+        match op.get("outputs") {
+            None | Some(Value::Null) => Ok(RequestedOutputs::Named(BTreeMap::new())),
+            Some(v @ Value::Object(m)) => m
+                .iter()
+                .map(|(k, n)| match n {
+                    Value::String(n) => Ok((k.clone(), n.clone())),
+                    _ => Err(unknown(v)),
+                })
+                .collect::<Result<_, _>>()
+                .map(RequestedOutputs::Named),
+            Some(v @ Value::Array(a)) => a
+                .iter()
+                .map(|p| p.as_str().map(str::to_string).ok_or_else(|| unknown(v)))
+                .collect::<Result<_, _>>()
+                .map(RequestedOutputs::Paths),
+            Some(v) => Err(unknown(v)),
+        }
+    }
+
+    /// The names of the requested outputs. A list of paths is named through
+    /// `bundle` (the bundle the runtime was given): an output is requested
+    /// when its `path` is listed. Listed paths no output of the bundle has are
+    /// returned second.
+    pub fn names(&self, bundle: &Value) -> (BTreeSet<String>, Vec<String>) {
+        match self {
+            RequestedOutputs::Named(m) => (m.values().cloned().collect(), Vec::new()),
+            RequestedOutputs::Paths(paths) => {
+                let declared: Vec<(&String, &str)> = bundle
+                    .get("outputs")
+                    .and_then(Value::as_object)
+                    .map(|o| {
+                        o.iter()
+                            .filter_map(|(n, d)| Some((n, d.get("path")?.as_str()?)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut names = BTreeSet::new();
+                let mut unnamed = Vec::new();
+                for p in paths {
+                    let mut found = false;
+                    for (n, _) in declared.iter().filter(|(_, dp)| dp == p) {
+                        names.insert((*n).clone());
+                        found = true;
+                    }
+                    if !found {
+                        unnamed.push(p.clone());
+                    }
+                }
+                (names, unnamed)
+            }
+        }
     }
 }
 

@@ -2,13 +2,14 @@
 //! it stores for the installation.
 
 use std::collections::BTreeSet;
-use std::sync::OnceLock;
 
 use cnab_model::syntax::{is_rfc3339, is_ulid};
+use cnab_model::{DocumentKind, SpecVersion};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ellipsize, CaseState, Check, Fill, Judgement, StepEvidence};
+use crate::adapter::protocol::ClaimsFormat;
 
 /// What the report says when an expectation needs the store and the adapter
 /// listed nothing.
@@ -59,45 +60,217 @@ impl Check for ClaimsStored {
     }
 }
 
-/// `claim_valid`: the claim the runtime reports for this step validates
-/// against the CNAB Claims 1.0.0 schema and uses ULIDs and RFC 3339
-/// timestamps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClaimValid {
-    /// Clauses this checks.
-    pub clauses: Vec<String>,
-}
+/// The per-field rules of a claim document, one clause each: replaces the
+/// single `claim_valid` check, so a claim that breaks one rule fails only
+/// that rule's clause.
+macro_rules! claim_rule {
+    ($(#[$doc:meta])* $name:ident, $clause:literal, $describe:literal, $judge:path) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// Clauses this checks: exactly the rule's own clause (`cases
+            /// check` refuses any other).
+            pub clauses: Vec<String>,
+        }
 
-impl Check for ClaimValid {
-    fn clauses(&self) -> &[String] {
-        &self.clauses
-    }
+        impl $name {
+            /// The one clause this check judges.
+            pub const CLAUSE: &'static str = $clause;
+        }
 
-    fn describe(&self) -> String {
-        "the claim is a valid CNAB Claims 1.0.0 claim".to_string()
-    }
+        impl Check for $name {
+            fn clauses(&self) -> &[String] {
+                &self.clauses
+            }
 
-    fn capability(&self) -> Option<&'static str> {
-        Some("claims")
-    }
+            fn describe(&self) -> String {
+                $describe.to_string()
+            }
 
-    fn fill(&mut self, fill: &Fill<'_>) {
-        fill.texts(&mut self.clauses);
-    }
+            fn capability(&self) -> Option<&'static str> {
+                Some("claims")
+            }
 
-    fn evaluate(&self, step: &StepEvidence<'_>, _: &CaseState) -> Judgement {
-        match &step.response.claim {
-            None => Judgement::fail(NO_CLAIM),
-            Some(c) => {
-                let problems = claim_problems(c);
-                if problems.is_empty() {
-                    Judgement::new(true, "valid")
-                } else {
-                    Judgement::fail(problems.join("; "))
+            fn fill(&mut self, fill: &Fill<'_>) {
+                fill.texts(&mut self.clauses);
+            }
+
+            fn evaluate(&self, step: &StepEvidence<'_>, _: &CaseState) -> Judgement {
+                match &step.response.claim {
+                    None => Judgement::fail(NO_CLAIM),
+                    Some(c) => $judge(c, step.claims_format),
                 }
             }
         }
+    };
+}
+
+claim_rule!(
+    /// `claim_schema`: the reported claim validates against the claim schema
+    /// of the declared claims format (CNAB Claims 1.0.0, or the
+    /// `claim.schema.json` of Core 1.0.0 / 1.0.1 for the legacy model, which
+    /// the catalog checks as `claim.schema`: see `claim.legacy.model`).
+    ClaimSchema,
+    "claim.schema",
+    "the claim validates against the claim schema of its format",
+    judge_schema
+);
+claim_rule!(
+    /// `claim_id_ulid`: the reported claim's `id` is a ULID (Claims 1.0.0
+    /// only: the Core 1.0.x model has no `id`).
+    ClaimIdUlid,
+    "claim.id.ulid",
+    "the claim id is a ULID",
+    judge_id_ulid
+);
+claim_rule!(
+    /// `claim_revision_ulid`: the reported claim's `revision` is a ULID
+    /// (Claims 1.0.0 only: the catalog does not apply it to the Core 1.0.x
+    /// model, whose schema says "ideally a ULID").
+    ClaimRevisionUlid,
+    "claim.revision.ulid",
+    "the claim revision is a ULID",
+    judge_revision_ulid
+);
+claim_rule!(
+    /// `claim_created_format`: the reported claim's `created` is an RFC 3339
+    /// timestamp (both formats).
+    ClaimCreatedFormat,
+    "claim.created.format",
+    "the claim's created timestamp is RFC 3339",
+    judge_created_format
+);
+
+/// The clause checks of claim documents, each with its one clause.
+pub const CLAIM_RULE_CLAUSES: &[&str] = &[
+    ClaimSchema::CLAUSE,
+    ClaimIdUlid::CLAUSE,
+    ClaimRevisionUlid::CLAUSE,
+    ClaimCreatedFormat::CLAUSE,
+];
+
+fn judge_schema(claim: &Value, format: ClaimsFormat) -> Judgement {
+    let problems = schema_problems(claim, format);
+    if problems.is_empty() {
+        Judgement::new(true, format!("valid {} claim", format.name()))
+    } else {
+        Judgement::fail(problems.join("; "))
+    }
+}
+
+fn judge_ulid(claim: &Value, key: &str) -> Judgement {
+    match claim.get(key) {
+        Some(Value::String(s)) if is_ulid(s) => Judgement::new(true, format!("{key} is a ULID")),
+        Some(Value::String(s)) => Judgement::fail(format!("{key} {s:?} is not a ULID")),
+        Some(other) => Judgement::fail(format!(
+            "{key} is {}, not a string",
+            ellipsize(&other.to_string(), 100)
+        )),
+        None => Judgement::fail(format!("the claim has no {key}")),
+    }
+}
+
+fn judge_id_ulid(claim: &Value, format: ClaimsFormat) -> Judgement {
+    if format.is_legacy() {
+        return Judgement::skip(legacy_skip(format, "has no claim `id`"));
+    }
+    judge_ulid(claim, "id")
+}
+
+fn judge_revision_ulid(claim: &Value, format: ClaimsFormat) -> Judgement {
+    if format.is_legacy() {
+        return Judgement::skip(legacy_skip(
+            format,
+            "only asks for a revision that is \"ideally a ULID\"",
+        ));
+    }
+    judge_ulid(claim, "revision")
+}
+
+fn judge_created_format(claim: &Value, _: ClaimsFormat) -> Judgement {
+    match claim.get("created") {
+        Some(Value::String(s)) if is_rfc3339(s) => {
+            Judgement::new(true, "created is an RFC 3339 timestamp")
+        }
+        Some(Value::String(s)) => {
+            Judgement::fail(format!("created {s:?} is not an RFC 3339 timestamp"))
+        }
+        Some(other) => Judgement::fail(format!(
+            "created is {}, not a string",
+            ellipsize(&other.to_string(), 100)
+        )),
+        None => Judgement::fail("the claim has no created"),
+    }
+}
+
+/// Why a rule is skipped for a runtime that declares a Core 1.0.x format.
+fn legacy_skip(format: ClaimsFormat, what: &str) -> String {
+    format!(
+        "the runtime declares claims format {}, whose claim model {what}",
+        format.name()
+    )
+}
+
+/// The `claim.*` clauses the Core 1.0.x claim model has a rule for (its
+/// `claim.schema.json`: the schema itself, the required `created`,
+/// `revision`, installation and `bundle`, and the embedded `result` with its
+/// action and status). For a runtime that declares that model, an
+/// expectation naming any other `claim.*` clause is skipped, not judged.
+pub const LEGACY_MODEL_CLAUSES: &[&str] = &[
+    "claim.schema",
+    "claim.created.present",
+    "claim.created.format",
+    "claim.revision.present",
+    "claim.installation.present",
+    "claim.bundle.present_valid",
+    "claim.action.present",
+    "claim.result.status.enum",
+    "claim.result.final_recorded",
+    "claim.result.status.from_exit",
+    "claim.result.status.settle",
+];
+
+/// Why an expectation naming these clauses is not judged for a runtime
+/// writing `format`: it names a `claim.*` clause that format has no rule
+/// for. `None` when it is judged.
+pub fn format_skip(format: ClaimsFormat, clauses: &[String]) -> Option<String> {
+    if !format.is_legacy() {
+        return None;
+    }
+    let missing: Vec<&str> = clauses
+        .iter()
+        .map(String::as_str)
+        .filter(|c| c.starts_with("claim.") && !LEGACY_MODEL_CLAUSES.contains(c))
+        .collect();
+    (!missing.is_empty())
+        .then(|| legacy_skip(format, &format!("has no rule for {}", missing.join(", "))))
+}
+
+/// Where a field of a Claims 1.0.0 claim lives in the claim model of
+/// `format`: `/action` in the embedded result, the installation in `name`
+/// under Core 1.0.0. `None` when the model has no such field.
+fn pointer_in(format: ClaimsFormat, pointer: &str) -> Option<String> {
+    if !format.is_legacy() {
+        return Some(pointer.to_string());
+    }
+    let first = pointer.split('/').nth(1).unwrap_or("");
+    match first {
+        "action" => Some(pointer.replacen("/action", "/result/action", 1)),
+        "installation" if format == ClaimsFormat::Core1_0_0 => {
+            Some(pointer.replacen("/installation", "/name", 1))
+        }
+        "id" | "bundleReference" => None,
+        _ => Some(pointer.to_string()),
+    }
+}
+
+/// A Claims 1.0.0 result status in the vocabulary of `format`.
+fn status_in(format: ClaimsFormat, status: &str) -> String {
+    match (format.is_legacy(), status) {
+        (true, "succeeded") => "success".to_string(),
+        (true, "failed") => "failure".to_string(),
+        _ => status.to_string(),
     }
 }
 
@@ -134,10 +307,16 @@ impl Check for ClaimField {
     }
 
     fn evaluate(&self, step: &StepEvidence<'_>, _: &CaseState) -> Judgement {
+        let Some(pointer) = pointer_in(step.claims_format, &self.pointer) else {
+            return Judgement::skip(legacy_skip(
+                step.claims_format,
+                &format!("has no field {}", self.pointer),
+            ));
+        };
         match &step.response.claim {
             None => Judgement::fail(NO_CLAIM),
             Some(c) => {
-                let got = c.pointer(&self.pointer);
+                let got = c.pointer(&pointer);
                 Judgement::new(
                     got == Some(&self.equals),
                     got.map(|v| ellipsize(&v.to_string(), 300))
@@ -181,13 +360,21 @@ impl Check for ResultStatus {
     }
 
     fn evaluate(&self, step: &StepEvidence<'_>, _: &CaseState) -> Judgement {
-        let last = step
-            .stored
-            .and_then(|s| s.results.last())
-            .or(step.response.result.as_ref());
+        let format = step.claims_format;
+        // The Core 1.0.x model embeds the result in the one claim it keeps.
+        let last = if format.is_legacy() {
+            step.stored
+                .and_then(|s| s.claims.last())
+                .or(step.response.claim.as_ref())
+                .and_then(|c| c.get("result"))
+        } else {
+            step.stored
+                .and_then(|s| s.results.last())
+                .or(step.response.result.as_ref())
+        };
         let got = last.and_then(|r| r.get("status")).and_then(Value::as_str);
         Judgement::new(
-            got == Some(self.equals.as_str()),
+            got == Some(status_in(format, &self.equals).as_str()),
             got.map(|s| format!("{s:?}"))
                 .unwrap_or_else(|| "no result".into()),
         )
@@ -313,65 +500,24 @@ impl Check for AbsentFromClaims {
     }
 }
 
-/// The CNAB Claims 1.0.0 claim schema, compiled once from the validator's
-/// embedded copy.
-fn claim_validator() -> Result<&'static jsonschema::Validator, String> {
-    static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
-    V.get_or_init(|| {
-        let find = |f: &str| {
-            cnab_validator::schema::embedded::find("cnab-claims/1.0.0", f)
-                .ok_or_else(|| format!("embedded schema cnab-claims/1.0.0/{f} is missing"))
-        };
-        let parse = |t: &str| serde_json::from_str::<Value>(t).map_err(|e| e.to_string());
-        let claim = parse(find("claim.schema.json")?)?;
-        // The claim schema refers to its siblings by their `$id`s.
-        // The bundle schema also points into the draft-07 meta-schema, which
-        // the registry holds as a baseline; nothing is fetched.
-        let siblings = ["bundle.schema.json", "definitions.schema.json"]
-            .into_iter()
-            .map(|file| Ok((format!("https://cnab.io/v1/{file}"), parse(find(file)?)?)))
-            .collect::<Result<Vec<_>, String>>()?;
-        let registry = referencing::SPECIFICATIONS
-            .extend(siblings)
-            .map_err(|e| e.to_string())?
-            .prepare()
-            .map_err(|e| e.to_string())?;
-        jsonschema::options()
-            .with_registry(&registry)
-            .build(&claim)
-            .map_err(|e| e.to_string())
-    })
-    .as_ref()
-    .map_err(Clone::clone)
-}
-
-/// Everything wrong with a claim: schema errors (CNAB Claims 1.0.0), IDs that
-/// are not ULIDs, a `created` that is not RFC 3339. The ULID and RFC 3339
-/// checks are `cnab_model::syntax`'s, so the validator judges a claim the
-/// same way.
-pub fn claim_problems(claim: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    match claim_validator() {
-        Err(e) => out.push(format!("cannot compile the claim schema: {e}")),
-        Ok(v) => out.extend(
-            v.iter_errors(claim)
-                .take(5)
-                .map(|e| format!("schema: {e} at `{}`", e.instance_path())),
-        ),
+/// The schema errors of a claim under the claim schema of `format`: the
+/// validator's embedded CNAB Claims 1.0.0 schema, or the `claim.schema.json`
+/// of Core 1.0.0 / 1.0.1 for the legacy model.
+pub fn schema_problems(claim: &Value, format: ClaimsFormat) -> Vec<String> {
+    let version = match format {
+        ClaimsFormat::Claims1_0_0 => SpecVersion::Claims1_0_0,
+        ClaimsFormat::Core1_0_0 => SpecVersion::Core1_0_0,
+        ClaimsFormat::Core1_0_1 => SpecVersion::Core1_0_1,
+    };
+    match cnab_validator::schema::validate(version, DocumentKind::Claim, claim) {
+        Err(e) => vec![format!("cannot compile the claim schema: {e}")],
+        Ok(None) => vec![format!("no claim schema for {}", format.name())],
+        Ok(Some(errors)) => errors
+            .iter()
+            .take(5)
+            .map(|e| format!("schema: {} at `{}`", e.message, e.pointer))
+            .collect(),
     }
-    for k in ["id", "revision"] {
-        if let Some(s) = claim.get(k).and_then(Value::as_str) {
-            if !is_ulid(s) {
-                out.push(format!("{k} {s:?} is not a ULID"));
-            }
-        }
-    }
-    if let Some(s) = claim.get("created").and_then(Value::as_str) {
-        if !is_rfc3339(s) {
-            out.push(format!("created {s:?} is not an RFC 3339 timestamp"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -379,21 +525,126 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn good() -> Value {
+        json!({
+            "action": "install", "created": "2020-01-01T00:00:00Z",
+            "id": "01E5G8ZYP714JVM8NHTJQ4FH15", "installation": "i",
+            "revision": "01E5G8ZYP714JVM8NHTJQ4FH16",
+            "bundle": {"schemaVersion": "v1.0.0", "name": "b", "version": "1.0.0",
+                       "invocationImages": [{"image": "x", "imageType": "docker"}]}
+        })
+    }
+
+    /// The clauses of the rules a claim breaks, judged as Claims 1.0.0.
+    fn failing(claim: &Value, format: ClaimsFormat) -> Vec<&'static str> {
+        type Rule = fn(&Value, ClaimsFormat) -> Judgement;
+        let rules: [(&str, Rule); 4] = [
+            (ClaimSchema::CLAUSE, judge_schema),
+            (ClaimIdUlid::CLAUSE, judge_id_ulid),
+            (ClaimRevisionUlid::CLAUSE, judge_revision_ulid),
+            (ClaimCreatedFormat::CLAUSE, judge_created_format),
+        ];
+        rules
+            .iter()
+            .filter(|(_, judge)| {
+                let j = judge(claim, format);
+                !j.held && j.skip.is_none()
+            })
+            .map(|(c, _)| *c)
+            .collect()
+    }
+
     #[test]
-    fn spec_example_claim_is_valid_and_a_broken_one_is_not() {
-        let mut bad = json!({"action": "install", "created": "yesterday", "id": "x", "installation": "i", "revision": "r", "bundle": {}});
-        let p = claim_problems(&bad);
-        assert!(p.iter().any(|m| m.contains("schema")), "{p:?}");
-        assert!(p.iter().any(|m| m.contains("ULID")), "{p:?}");
-        assert!(p.iter().any(|m| m.contains("RFC 3339")), "{p:?}");
-        bad["bundle"] = json!({"schemaVersion": "v1.0.0", "name": "b", "version": "1.0.0", "invocationImages": [{"image": "x", "imageType": "docker"}]});
-        bad["created"] = json!("2020-01-01T00:00:00Z");
-        bad["id"] = json!("01E5G8ZYP714JVM8NHTJQ4FH15");
-        bad["revision"] = json!("01E5G8ZYP714JVM8NHTJQ4FH15");
+    fn a_claim_that_breaks_one_rule_fails_only_that_rules_clause() {
+        let f = ClaimsFormat::Claims1_0_0;
         assert!(
-            claim_problems(&bad).is_empty(),
+            failing(&good(), f).is_empty(),
             "{:?}",
-            claim_problems(&bad)
+            schema_problems(&good(), f)
         );
+        let mut c = good();
+        c["id"] = json!("claim-1");
+        assert_eq!(failing(&c, f), ["claim.id.ulid"]);
+        let mut c = good();
+        c["revision"] = json!("rev-1");
+        assert_eq!(failing(&c, f), ["claim.revision.ulid"]);
+        let mut c = good();
+        c["created"] = json!("2018-08-30 20:39:55");
+        assert_eq!(failing(&c, f), ["claim.created.format"]);
+        let mut c = good();
+        c["bundle"] = json!({});
+        assert_eq!(failing(&c, f), ["claim.schema"]);
+    }
+
+    /// A claim of the Core 1.0.0 model, as cnab-go v0.6 wrote it.
+    fn legacy() -> Value {
+        json!({
+            "name": "i", "revision": "01E5G8ZYP714JVM8NHTJQ4FH16",
+            "created": "2019-11-07T12:01:44.719151-06:00",
+            "modified": "2019-11-07T12:01:44.719151-06:00",
+            "bundle": {"schemaVersion": "v1.0.0", "name": "b", "version": "1.0.0",
+                       "invocationImages": [{"image": "x", "imageType": "docker"}]},
+            "parameters": {}, "outputs": {},
+            "result": {"action": "install", "message": "", "status": "success"}
+        })
+    }
+
+    #[test]
+    fn a_legacy_claim_is_judged_by_the_declared_format() {
+        // Judged as Claims 1.0.0 it breaks the schema and has no id.
+        assert_eq!(
+            failing(&legacy(), ClaimsFormat::Claims1_0_0),
+            ["claim.schema", "claim.id.ulid"]
+        );
+        // Declared, it breaks nothing, and the rules its model lacks skip.
+        assert!(failing(&legacy(), ClaimsFormat::Core1_0_0).is_empty());
+        assert!(judge_id_ulid(&legacy(), ClaimsFormat::Core1_0_0)
+            .skip
+            .is_some());
+        assert!(judge_revision_ulid(&legacy(), ClaimsFormat::Core1_0_0)
+            .skip
+            .is_some());
+        assert!(judge_schema(&legacy(), ClaimsFormat::Core1_0_0).held);
+        // Core 1.0.1 names the installation `installation`, not `name`.
+        assert_eq!(
+            failing(&legacy(), ClaimsFormat::Core1_0_1),
+            ["claim.schema"]
+        );
+        let mut bad = legacy();
+        bad["result"]["status"] = json!("succeeded");
+        assert_eq!(failing(&bad, ClaimsFormat::Core1_0_0), ["claim.schema"]);
+    }
+
+    #[test]
+    fn fields_and_statuses_are_read_where_the_format_keeps_them() {
+        let f = ClaimsFormat::Core1_0_0;
+        assert_eq!(pointer_in(f, "/action").as_deref(), Some("/result/action"));
+        assert_eq!(pointer_in(f, "/installation").as_deref(), Some("/name"));
+        assert_eq!(
+            pointer_in(ClaimsFormat::Core1_0_1, "/installation").as_deref(),
+            Some("/installation")
+        );
+        assert_eq!(pointer_in(f, "/id"), None);
+        assert_eq!(
+            pointer_in(f, "/parameters/a").as_deref(),
+            Some("/parameters/a")
+        );
+        assert_eq!(status_in(f, "failed"), "failure");
+        assert_eq!(status_in(ClaimsFormat::Claims1_0_0, "failed"), "failed");
+    }
+
+    #[test]
+    fn only_claims_clauses_of_the_legacy_model_are_judged_for_it() {
+        let c = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let legacy = ClaimsFormat::Core1_0_0;
+        assert!(format_skip(legacy, &c(&["core.runtime.env.CNAB_ACTION"])).is_none());
+        assert!(format_skip(legacy, &c(&["claim.schema"])).is_none());
+        let why = format_skip(legacy, &c(&["claim.env.CNAB_CLAIMS_VERSION"])).unwrap();
+        assert!(why.contains("cnab-core-1.0.0"), "{why}");
+        assert!(format_skip(ClaimsFormat::Claims1_0_0, &c(&["claim.env.CNAB_ACTION"])).is_none());
+        let cat = cnab_model::Catalog::embedded();
+        for clause in LEGACY_MODEL_CLAUSES.iter().chain(CLAIM_RULE_CLAUSES) {
+            assert!(cat.contains(clause), "{clause}");
+        }
     }
 }

@@ -15,8 +15,10 @@
 //!   `file_present`, `file_is_bundle`, `file_is_current_claim`);
 //! - [`image`]: the invocation image the runtime ran (`image_is`);
 //! - [`output`]: outputs (`output_requested`, `output`, `output_absent`);
-//! - [`claim`]: claims and results (`claims_stored`, `claim_valid`,
-//!   `claim_field`, `result_status`, `claim_retained`, `absent_from_claims`);
+//! - [`claim`]: claims and results (`claims_stored`, `claim_schema`,
+//!   `claim_id_ulid`, `claim_revision_ulid`, `claim_created_format`,
+//!   `claim_field`, `result_status`, `claim_retained`, `absent_from_claims`),
+//!   each judged by the claims format the runtime declares;
 //! - [`probe`]: what the probe saw inside the container (`probe_env`,
 //!   `probe_file`, `probe_file_is_bundle`, `probe_entrypoint`).
 
@@ -34,12 +36,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::adapter::protocol::{ClaimsResponse, RunResponse};
+use crate::adapter::protocol::{ClaimsFormat, ClaimsResponse, RunResponse};
 use crate::driver::OperationRecord;
 
 pub use claim::{
-    claim_problems, AbsentFromClaims, ClaimField, ClaimRetained, ClaimValid, ClaimsStored,
-    ResultStatus,
+    format_skip, schema_problems, AbsentFromClaims, ClaimCreatedFormat, ClaimField, ClaimIdUlid,
+    ClaimRetained, ClaimRevisionUlid, ClaimSchema, ClaimsStored, ResultStatus, CLAIM_RULE_CLAUSES,
+    LEGACY_MODEL_CLAUSES,
 };
 pub use env::{EnvAbsent, EnvEquals};
 pub use file::{FileAbsent, FileEquals, FileIsBundle, FileIsCurrentClaim, FilePresent};
@@ -83,8 +86,14 @@ pub enum Expectation {
     RevisionIsUlid(RevisionIsUlid),
     /// After the step the runtime stores this many claims for the installation.
     ClaimsStored(ClaimsStored),
-    /// The claim the runtime reports for this step is valid.
-    ClaimValid(ClaimValid),
+    /// The reported claim validates against the schema of its format.
+    ClaimSchema(ClaimSchema),
+    /// The reported claim's `id` is a ULID.
+    ClaimIdUlid(ClaimIdUlid),
+    /// The reported claim's `revision` is a ULID.
+    ClaimRevisionUlid(ClaimRevisionUlid),
+    /// The reported claim's `created` is an RFC 3339 timestamp.
+    ClaimCreatedFormat(ClaimCreatedFormat),
     /// A field of the reported claim has this value.
     ClaimField(ClaimField),
     /// The last stored claim result has this status.
@@ -149,7 +158,10 @@ macro_rules! each_check {
             Expectation::EnvPreviousRevision(c) => c,
             Expectation::RevisionIsUlid(c) => c,
             Expectation::ClaimsStored(c) => c,
-            Expectation::ClaimValid(c) => c,
+            Expectation::ClaimSchema(c) => c,
+            Expectation::ClaimIdUlid(c) => c,
+            Expectation::ClaimRevisionUlid(c) => c,
+            Expectation::ClaimCreatedFormat(c) => c,
             Expectation::ClaimField(c) => c,
             Expectation::ResultStatus(c) => c,
             Expectation::ImageIs(c) => c,
@@ -207,13 +219,20 @@ impl Expectation {
     }
 }
 
-/// Whether an expectation held, and what was observed.
+/// Whether an expectation held, and what was observed; or why it could not
+/// be judged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Judgement {
-    /// Whether it held.
+    /// Whether it held (never true when `error` or `skip` is set).
     pub held: bool,
     /// What was observed, for the report.
     pub observed: String,
+    /// Why the evidence cannot be read (a shape the suite does not know):
+    /// the case is an `error`, never a pass or a fail.
+    pub error: Option<String>,
+    /// Why the rule does not apply to this runtime (the claims format it
+    /// declares has no such rule): the expectation is a `skip`.
+    pub skip: Option<String>,
 }
 
 impl Judgement {
@@ -222,12 +241,36 @@ impl Judgement {
         Judgement {
             held,
             observed: observed.into(),
+            error: None,
+            skip: None,
         }
     }
 
     /// A failed judgement.
     pub fn fail(observed: impl Into<String>) -> Judgement {
         Judgement::new(false, observed)
+    }
+
+    /// No judgement: the evidence has a shape the suite does not know.
+    pub fn error(reason: impl Into<String>) -> Judgement {
+        let reason = reason.into();
+        Judgement {
+            held: false,
+            observed: reason.clone(),
+            error: Some(reason),
+            skip: None,
+        }
+    }
+
+    /// No judgement: the rule does not apply to this runtime.
+    pub fn skip(reason: impl Into<String>) -> Judgement {
+        let reason = reason.into();
+        Judgement {
+            held: false,
+            observed: reason.clone(),
+            error: None,
+            skip: Some(reason),
+        }
     }
 }
 
@@ -292,6 +335,9 @@ pub struct StepEvidence<'a> {
     pub bundle: &'a [u8],
     /// The claims the runtime stores, when an expectation needs them.
     pub stored: Option<&'a ClaimsResponse>,
+    /// The claims format the runtime declares: claim checks judge by its
+    /// rules.
+    pub claims_format: ClaimsFormat,
 }
 
 impl<'a> StepEvidence<'a> {
@@ -314,7 +360,14 @@ impl<'a> StepEvidence<'a> {
             files: record.map(|r| r.files()).unwrap_or_default(),
             bundle,
             stored,
+            claims_format: ClaimsFormat::default(),
         }
+    }
+
+    /// The same evidence, judged by the rules of this claims format.
+    pub fn with_claims_format(mut self, format: ClaimsFormat) -> StepEvidence<'a> {
+        self.claims_format = format;
+        self
     }
 }
 

@@ -30,7 +30,7 @@ pub fn observed_excerpt(
     let mut excerpt = json!({
         "environment": masked(&step.env),
         "files": masked(&step.files),
-        "outputs": record.outputs(),
+        "outputs": record.outputs_as_sent(),
         "outputs_written": record.outputs_written,
         "exit_code": record.exit_code,
         "notes": record.notes,

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use super::evidence::observed_excerpt;
 use crate::adapter::protocol::{
-    ClaimsResponse, DriverInfo, InfoResponse, InstallationRequest, RunRequest, RunResponse,
-    PROTOCOL,
+    ClaimsFormat, ClaimsResponse, DriverInfo, InfoResponse, InstallationRequest, RunRequest,
+    RunResponse, PROTOCOL,
 };
 use crate::adapter::Adapter;
 use crate::case::{
@@ -24,7 +24,7 @@ use crate::driver::{
     read_records, DriverKind, OperationRecord, ENV_OBSERVATIONS, ENV_RUN_ID, ENV_SCRIPT,
 };
 use crate::expect::probe::probe_reads;
-use crate::expect::{ellipsize, CaseState, StepEvidence};
+use crate::expect::{ellipsize, format_skip, CaseState, Judgement, StepEvidence};
 
 /// The key of the probe's directions under the bundle's `custom`.
 pub const PROBE_DIRECTIONS_KEY: &str = "io.cnab-conformance.probe";
@@ -60,16 +60,22 @@ pub(super) fn run_case(
     workdir: &Path,
     driver: &DriverKind,
 ) -> CaseReport {
-    let missing: Vec<String> = lc
-        .case
-        .required_capabilities_with(driver.capability())
-        .into_iter()
+    let required = lc.case.required_capabilities_with(driver.capability());
+    let missing: Vec<&String> = required
+        .iter()
         .filter(|c| !info.capabilities.contains(c))
         .collect();
     if !missing.is_empty() {
         return skipped(
             lc,
-            format!("runtime does not declare capability {}", missing.join(", ")),
+            format!(
+                "runtime does not declare capability {}",
+                missing
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         );
     }
     if !info.spec_versions.contains(&lc.case.spec) {
@@ -78,6 +84,15 @@ pub(super) fn run_case(
             format!("runtime does not declare spec version {}", lc.case.spec),
         );
     }
+    // Claims are judged by the format the runtime declares; one the suite
+    // does not know cannot be judged at all.
+    let claims_format = match info.claims_format() {
+        Ok(f) => f,
+        Err(reason) if required.iter().any(|c| c == "claims") => {
+            return error(skipped(lc, String::new()), reason)
+        }
+        Err(_) => ClaimsFormat::default(),
+    };
     let nonce = ulid::Ulid::generate().to_string()[20..].to_lowercase();
     let installation = format!("cnabconf-{}-{nonce}", lc.case.id.replace('.', "-"));
     let (image, digest) = driver.image_and_digest();
@@ -92,6 +107,7 @@ pub(super) fn run_case(
         bin,
         workdir,
         driver,
+        claims_format,
     }
     .run(lc, &case);
     // Clean up even after an error, so a real runtime keeps no leftovers.
@@ -143,6 +159,7 @@ struct CaseRun<'a> {
     bin: &'a Path,
     workdir: &'a Path,
     driver: &'a DriverKind,
+    claims_format: ClaimsFormat,
 }
 
 /// The bundle a step gives the runtime: its bytes and where they are.
@@ -189,7 +206,7 @@ impl CaseRun<'_> {
                 }
             }
             match self.run_step(i, step, &bundle, &mut state) {
-                Ok(s) => {
+                Ok((s, unjudged)) => {
                     if s.expectations
                         .iter()
                         .any(|e| e.verdict == ExpectationVerdict::Fail)
@@ -201,6 +218,14 @@ impl CaseRun<'_> {
                     report.steps.push(s);
                     if let Some(reason) = stop {
                         return error(report, reason);
+                    }
+                    // Evidence the suite cannot read is an error, whatever
+                    // the other expectations say.
+                    if let Some(reason) = unjudged {
+                        return error(
+                            report,
+                            format!("step {} ({}): {reason}", i + 1, step.action),
+                        );
                     }
                 }
                 Err(reason) => return error(report, reason),
@@ -217,14 +242,15 @@ impl CaseRun<'_> {
     }
 
     /// Runs one step and judges it; `Err` is the reason the case is an
-    /// `error`.
+    /// `error` before any judgement, the second value the reason it is one
+    /// after (an expectation could not be judged).
     fn run_step(
         &mut self,
         i: usize,
         step: &Step,
         bundle: &BundleFile,
         state: &mut CaseState,
-    ) -> Result<StepReport, String> {
+    ) -> Result<(StepReport, Option<String>), String> {
         let script = self.workdir.join(format!("step-{i}.script.json"));
         let records_file = self.workdir.join(format!("step-{i}.observations.jsonl"));
         std::fs::write(
@@ -294,7 +320,8 @@ impl CaseRun<'_> {
     }
 
     /// Judges every expectation of a step, remembers what later steps
-    /// compare with, and writes the step's report.
+    /// compare with, and writes the step's report, with the reason the case
+    /// is an `error` when an expectation could not be judged.
     fn judge(
         &self,
         step: &Step,
@@ -303,7 +330,7 @@ impl CaseRun<'_> {
         bundle: &[u8],
         stored: Option<&ClaimsResponse>,
         state: &mut CaseState,
-    ) -> StepReport {
+    ) -> (StepReport, Option<String>) {
         if let Some(c) = &resp.claim {
             state.seen_claims.push(c.clone());
         }
@@ -314,13 +341,15 @@ impl CaseRun<'_> {
             record,
             bundle,
             stored,
-        );
+        )
+        .with_claims_format(self.claims_format);
         let met = resp.outcome == ActionOutcome::Succeeded && record.is_some();
         let precondition = step.precondition.then_some(if met {
             Precondition::Met
         } else {
             Precondition::NotMet
         });
+        let mut unjudged = None;
         let expectations: Vec<ExpectationReport> = step
             .expect
             .iter()
@@ -336,11 +365,21 @@ impl CaseRun<'_> {
                         ),
                     };
                 }
-                let j = e.evaluate(&evidence, state);
+                // A rule the declared claims format does not have is not
+                // judged at all.
+                let j = match format_skip(self.claims_format, e.clauses()) {
+                    Some(reason) => Judgement::skip(reason),
+                    None => e.evaluate(&evidence, state),
+                };
+                if let Some(reason) = &j.error {
+                    unjudged.get_or_insert_with(|| format!("{}: {reason}", e.describe()));
+                }
                 ExpectationReport {
                     check: e.describe(),
                     clauses: e.clauses().to_vec(),
-                    verdict: if j.held {
+                    verdict: if j.skip.is_some() {
+                        ExpectationVerdict::Skip
+                    } else if j.held {
                         ExpectationVerdict::Pass
                     } else {
                         ExpectationVerdict::Fail
@@ -365,7 +404,7 @@ impl CaseRun<'_> {
             }
         }
         let stderr = ellipsize(&self.adapter.last_stderr(), 2000);
-        StepReport {
+        let report = StepReport {
             action: step.action.clone(),
             installation: step.installation.clone(),
             outcome: resp.outcome,
@@ -375,7 +414,8 @@ impl CaseRun<'_> {
             adapter_stderr: (!stderr.is_empty()).then_some(stderr),
             precondition,
             expectations,
-        }
+        };
+        (report, unjudged)
     }
 }
 

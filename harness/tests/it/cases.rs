@@ -257,3 +257,44 @@ fn cases_check_covers_the_document_cases_and_rejects_a_broken_one() {
         "{err}"
     );
 }
+
+#[test]
+fn cases_check_rejects_a_claims_clause_in_a_case_that_does_not_require_claims() {
+    // An env check may name a claim.* clause only where `claims` is required.
+    let c = GOOD_CASE.replace("CLAUSE", "claim.env.CNAB_ACTION");
+    let err = broken(&file_with(std::slice::from_ref(&c)));
+    assert!(
+        err.contains(
+            "names Claims clause `claim.env.CNAB_ACTION` in a case that does not require `claims`"
+        ),
+        "{err}"
+    );
+    // Declared in `requires`, or implied by a claim check, it is fine.
+    let declared = c.replace(r#""spec""#, r#""requires": ["claims"], "spec""#);
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("ok.json"), file_with(&[declared])).unwrap();
+    let out = run(&["cases", "check", d.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let implied = GOOD_CASE
+        .replace("CLAUSE", "core.runtime.failure.propagate")
+        .replace(
+            r#""is": "succeeded"}"#,
+            r#""is": "succeeded"}, {"check": "claim_schema", "clauses": ["claim.schema"]}"#,
+        );
+    std::fs::write(d.path().join("ok.json"), file_with(&[implied])).unwrap();
+    let out = run(&["cases", "check", d.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn cases_check_wants_one_clause_per_claim_rule() {
+    let c = GOOD_CASE.replace("CLAUSE", "core.runtime.failure.propagate").replace(
+        r#""is": "succeeded"}"#,
+        r#""is": "succeeded"}, {"check": "claim_id_ulid", "clauses": ["claim.id.ulid", "claim.schema"]}"#,
+    );
+    let err = broken(&file_with(&[c]));
+    assert!(
+        err.contains("`the claim id is a ULID` must name exactly `claim.id.ulid`"),
+        "{err}"
+    );
+}

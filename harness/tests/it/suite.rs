@@ -492,3 +492,62 @@ fn reports_are_readable_by_the_renderers() {
     assert!(junit.contains("params.default-used"), "{junit}");
     assert!(junit.contains("<failure"), "{junit}");
 }
+
+/// The claims cases run against a mutant, with the report read back.
+fn claims_run(mutant: &str) -> (Option<i32>, cnab_report::RunReport) {
+    let d = tempfile::tempdir().unwrap();
+    let report_path = d.path().join("r.json");
+    let out = run_in(
+        d.path(),
+        &[
+            "run",
+            "--mutant",
+            mutant,
+            "--case",
+            "claims.",
+            "--out",
+            report_path.to_str().unwrap(),
+        ],
+        b"",
+    );
+    (out.status.code(), read_report(&report_path))
+}
+
+#[test]
+fn a_declared_core_claims_model_is_judged_by_its_rules_and_skips_the_newer_ones() {
+    let (code, report) = claims_run("core-claims-model");
+    assert_eq!(code, Some(0));
+    let exps: Vec<_> = report
+        .cases
+        .iter()
+        .flat_map(|c| c.steps.iter().flat_map(|s| &s.expectations))
+        .collect();
+    use cnab_report::ExpectationVerdict as E;
+    assert!(exps.iter().all(|e| e.verdict != E::Fail), "{exps:#?}");
+    // The schema of Core 1.0.0 is judged; the id rule it lacks is skipped.
+    let schema = exps.iter().find(|e| e.clauses == ["claim.schema"]).unwrap();
+    assert_eq!(schema.verdict, E::Pass, "{schema:?}");
+    let id = exps
+        .iter()
+        .find(|e| e.clauses == ["claim.id.ulid"])
+        .unwrap();
+    assert_eq!(id.verdict, E::Skip);
+    assert!(id.observed.contains("cnab-core-1.0.0"), "{id:?}");
+    let clause = |id: &str| report.clauses.iter().find(|c| c.id == id).unwrap().verdict;
+    assert_eq!(clause("claim.env.CNAB_CLAIMS_VERSION"), Verdict::Skip);
+    assert_eq!(clause("claim.result.status.from_exit"), Verdict::Pass);
+}
+
+#[test]
+fn the_same_claims_undeclared_fail_only_claims_rules() {
+    let (code, report) = claims_run("undeclared-core-claims-model");
+    assert_eq!(code, Some(1));
+    let failed: Vec<&String> = report
+        .clauses
+        .iter()
+        .filter(|c| c.verdict == Verdict::Fail)
+        .map(|c| &c.id)
+        .collect();
+    assert!(failed.contains(&&"claim.schema".to_string()), "{failed:?}");
+    assert!(failed.iter().all(|c| c.starts_with("claim.")), "{failed:?}");
+}

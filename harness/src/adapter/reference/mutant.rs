@@ -94,6 +94,17 @@ pub enum Mutant {
     /// The image is run without checking it against its `contentDigest`
     /// (only a driver that sees digests, the Docker one, can show it).
     SkipDigestCheck,
+    /// Dialect: the command driver gets the operation of cnab-go v0.6
+    /// (`outputs` a list of paths, no `CNAB_OUTPUT_DIR`, outputs never
+    /// collected on this seam).
+    OutputsAsList,
+    /// Dialect: claims in the Core 1.0.0 claim model (one per installation,
+    /// result embedded, status `success`/`failure`), declared in `info` as
+    /// `claims_format: cnab-core-1.0.0`.
+    CoreClaimsModel,
+    /// Dialect: the same claims, written without declaring their format, so
+    /// they are judged as CNAB Claims 1.0.0.
+    UndeclaredCoreClaimsModel,
 }
 
 impl Mutant {
@@ -141,6 +152,9 @@ impl Mutant {
         Mutant::RejectCustomActionBundles,
         Mutant::WrongLastRevision,
         Mutant::SkipDigestCheck,
+        Mutant::OutputsAsList,
+        Mutant::CoreClaimsModel,
+        Mutant::UndeclaredCoreClaimsModel,
     ];
 
     /// The stable kebab-case name.
@@ -188,10 +202,16 @@ impl Mutant {
             Mutant::RejectCustomActionBundles => "reject-custom-action-bundles",
             Mutant::WrongLastRevision => "wrong-last-revision",
             Mutant::SkipDigestCheck => "skip-digest-check",
+            Mutant::OutputsAsList => "outputs-as-list",
+            Mutant::CoreClaimsModel => "core-claims-model",
+            Mutant::UndeclaredCoreClaimsModel => "undeclared-core-claims-model",
         }
     }
 
     /// The clauses this mutant breaks; a case checking one of them must fail.
+    /// For a dialect ([`Mutant::is_dialect`]) the exact set of clauses it may
+    /// fail: every case runs, and a fail outside the set, or none when the set
+    /// is not empty, is a self-test failure.
     pub fn clauses(self) -> &'static [&'static str] {
         match self {
             Mutant::DropDefaults => &["core.runtime.params.default_used"],
@@ -248,14 +268,42 @@ impl Mutant {
             Mutant::ForgetPreviousClaims => {
                 &["claim.retain.last_modifying", "claim.result.retain_last"]
             }
-            Mutant::ReuseCredentials => &["claim.credentials.each_action"],
+            Mutant::ReuseCredentials => &["core.credentials.never_stored"],
             Mutant::SilentMissingDigest => &["core.runtime.contentDigest.missing_warns"],
             Mutant::LeakValuesInMessages => &["core.definitions.writeOnly.no_leak"],
             Mutant::RefuseAfterFailure => &["core.runtime.failure.uninstall_resolves"],
             Mutant::RejectCustomActionBundles => &["core.actions.unsupported_tolerated"],
             Mutant::WrongLastRevision => &["core.runtime.env.CNAB_LAST_REVISION"],
             Mutant::SkipDigestCheck => &["core.runtime.contentDigest.verify"],
+            // Outputs are not collected: the rules that need collected
+            // values break; which outputs are requested does not.
+            Mutant::OutputsAsList => OUTPUTS_AS_LIST_MAY_FAIL,
+            // A faithful runtime of the declared model breaks nothing.
+            Mutant::CoreClaimsModel => &[],
+            Mutant::UndeclaredCoreClaimsModel => UNDECLARED_CORE_CLAIMS_MAY_FAIL,
         }
+    }
+
+    /// Whether this mutant is a dialect: another way real runtimes work,
+    /// judged exactly by the self-test (see [`Mutant::clauses`]).
+    pub fn is_dialect(self) -> bool {
+        matches!(
+            self,
+            Mutant::OutputsAsList | Mutant::CoreClaimsModel | Mutant::UndeclaredCoreClaimsModel
+        )
+    }
+
+    /// The claims format the mutant declares in `info`, if it declares one.
+    pub fn declared_claims_format(self) -> Option<&'static str> {
+        (self == Mutant::CoreClaimsModel).then_some("cnab-core-1.0.0")
+    }
+
+    /// Whether the mutant writes claims in the Core 1.0.0 model.
+    pub fn writes_core_claims(self) -> bool {
+        matches!(
+            self,
+            Mutant::CoreClaimsModel | Mutant::UndeclaredCoreClaimsModel
+        )
     }
 
     /// Whether only the Docker driver can show this mutant's defect (the
@@ -265,6 +313,34 @@ impl Mutant {
         matches!(self, Mutant::SkipDigestCheck)
     }
 }
+
+/// What `outputs-as-list` may fail: no output value is collected, so an
+/// output that applies to the action is missing and, having no default,
+/// fails the action; both are judged under `core.outputs.applyTo.semantics`
+/// (the install of an outputs case is not a precondition: its failure is
+/// what the case observes). Which outputs are requested is right, and must
+/// be judged so.
+const OUTPUTS_AS_LIST_MAY_FAIL: &[&str] = &["core.outputs.applyTo.semantics"];
+
+/// What `undeclared-core-claims-model` may fail: Claims 1.0.0 rules a Core
+/// 1.0.0 claim does not follow (no `id` or `action`, the installation in
+/// `name`, no separate results, a result status of another vocabulary), and
+/// the mounted claim, which is not a Claims 1.0.0 claim of the operation.
+const UNDECLARED_CORE_CLAIMS_MAY_FAIL: &[&str] = &[
+    "claim.schema",
+    "claim.id.ulid",
+    "claim.action.present",
+    "claim.installation.present",
+    "claim.result.final_recorded",
+    "claim.result.status.from_exit",
+    "claim.result.status.settle",
+    "claim.retain.last_modifying",
+    "claim.result.retain_last",
+    "claim.mount.claim_json",
+    "claim.mount.claim_json.current",
+    "claim.emit_to_image",
+    "claim.injection.conform",
+];
 
 impl fmt::Display for Mutant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -302,7 +378,7 @@ mod tests {
         let cat = cnab_model::Catalog::embedded();
         for m in Mutant::ALL {
             assert_eq!(m.name().parse::<Mutant>().unwrap(), *m);
-            assert!(!m.clauses().is_empty());
+            assert!(m.is_dialect() || !m.clauses().is_empty(), "{m}");
             for c in m.clauses() {
                 assert!(cat.contains(c), "{m}: unknown clause {c}");
             }

@@ -364,6 +364,9 @@ impl Reference {
         revision: &str,
         injection: &Injection,
     ) -> Value {
+        if self.mutant.is_some_and(Mutant::writes_core_claims) {
+            return core_claim(bundle, inv, revision, injection);
+        }
         let mut claim = json!({
             "action": inv.action,
             "bundle": bundle,
@@ -390,7 +393,8 @@ impl Reference {
             let _ = std::fs::remove_dir_all(store.dir.join("claims"));
             let _ = std::fs::remove_dir_all(store.dir.join("results"));
         }
-        let id = claim["id"].as_str().unwrap_or_default();
+        // The Core 1.0.0 model keeps one claim per installation.
+        let id = claim["id"].as_str().unwrap_or(CORE_CLAIM_KEY);
         store.save("claims", id, claim).map_err(|e| {
             Stop(Box::new(response(
                 ActionOutcome::Failed,
@@ -568,6 +572,9 @@ impl Reference {
 
     /// The claim result, stored next to the claim, and the reply.
     fn finish(&self, store: &Store, claim: Value, record: bool, ran: Ran) -> RunResponse {
+        if self.mutant.is_some_and(Mutant::writes_core_claims) {
+            return finish_core_claim(store, claim, record, ran);
+        }
         let Ran {
             ok,
             mut messages,
@@ -603,6 +610,64 @@ impl Reference {
             result: if record { Some(result) } else { None },
             outputs: Some(outputs),
         }
+    }
+}
+
+/// The file name of the one claim the Core 1.0.0 model keeps.
+const CORE_CLAIM_KEY: &str = "installation";
+
+/// A claim of the Core 1.0.0 claim model (`claim.schema.json` of that
+/// release): the installation in `name`, `modified`, and the result embedded,
+/// `underway` until the image has run.
+fn core_claim(
+    bundle: &Value,
+    inv: &Invocation<'_>,
+    revision: &str,
+    injection: &Injection,
+) -> Value {
+    let created = now();
+    json!({
+        "name": inv.installation,
+        "revision": revision,
+        "created": created,
+        "modified": created,
+        "bundle": bundle,
+        "parameters": injection.resolved,
+        "outputs": {},
+        "custom": {},
+        "result": {"action": inv.action, "message": "", "status": "underway"},
+    })
+}
+
+/// The Core 1.0.0 claim completed with its result and output values, stored
+/// in place of the installation's claim; there is no result document.
+fn finish_core_claim(store: &Store, mut claim: Value, record: bool, ran: Ran) -> RunResponse {
+    let Ran {
+        ok,
+        mut messages,
+        outputs,
+        ..
+    } = ran;
+    claim["modified"] = json!(now());
+    claim["outputs"] = json!(outputs);
+    claim["result"]["status"] = json!(if ok { "success" } else { "failure" });
+    claim["result"]["message"] = json!(messages.join("; "));
+    if record {
+        if let Err(e) = store.save("claims", CORE_CLAIM_KEY, &claim) {
+            messages.push(format!("cannot store the claim: {e}"));
+        }
+    }
+    RunResponse {
+        protocol: PROTOCOL.to_string(),
+        outcome: if ok {
+            ActionOutcome::Succeeded
+        } else {
+            ActionOutcome::Failed
+        },
+        message: messages.join("; "),
+        claim: record.then_some(claim),
+        result: None,
+        outputs: Some(outputs),
     }
 }
 

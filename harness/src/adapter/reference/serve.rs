@@ -17,7 +17,7 @@ use crate::adapter::protocol::{
 };
 use crate::adapter::{fork_by_clone, Adapter, AdapterError};
 use crate::driver::{
-    CommandDriver, DockerDriver, DOCKER_DRIVER_NAME, ENV_OBSERVATIONS, ENV_RUN_ID,
+    CommandDriver, DockerDriver, OperationDialect, DOCKER_DRIVER_NAME, ENV_OBSERVATIONS, ENV_RUN_ID,
 };
 
 /// The reference runtime, in process.
@@ -83,6 +83,9 @@ pub fn reference_info_for(mutant: Option<Mutant>, docker: bool) -> InfoResponse 
                 _ => true,
             })
             .collect(),
+        claims_format: mutant
+            .and_then(Mutant::declared_claims_format)
+            .map(str::to_string),
     }
 }
 
@@ -139,6 +142,11 @@ impl Adapter for ReferenceAdapter {
         ) {
             Ok(d) => d,
             Err(e) => return Ok(refuse(e.to_string())),
+        };
+        let driver = if self.mutant == Some(Mutant::OutputsAsList) {
+            driver.with_dialect(OperationDialect::V0_6)
+        } else {
+            driver
         };
         Ok(Reference::mutated(self.mutant).run(&inv, &driver))
     }
