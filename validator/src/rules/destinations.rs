@@ -154,6 +154,17 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
             );
         }
     }
+    check_clashes(&envs, &paths, out);
+    check_outputs(b, out);
+}
+
+/// A parameter and a credential that share an environment variable or a path
+/// (101 § Resolving Destination Conflicts).
+fn check_clashes(
+    envs: &[BTreeMap<&str, Dest<'_>>; 2],
+    paths: &[BTreeMap<String, Dest<'_>>; 2],
+    out: &mut Sink,
+) {
     for (env, p) in &envs[0] {
         if let Some(c) = envs[1].get(env) {
             out.push(
@@ -178,7 +189,6 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
             );
         }
     }
-    check_outputs(b, out);
 }
 
 fn walk_dest<'a>(
