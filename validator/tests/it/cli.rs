@@ -442,3 +442,12 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn a_misspelt_command_is_a_usage_error_with_a_suggestion() {
+    let r = run(&["chek", "x.json"]);
+    r.says_on_stderr(2, "unknown command `chek`; did you mean `check`?");
+    // A word far from every command is still a path that cannot be read.
+    let r = run(&["zzzzzz"]);
+    r.says_on_stderr(2, "cannot read `zzzzzz`");
+}
