@@ -302,55 +302,11 @@ fn image(rng: &mut Rng, name: &str) -> (String, String) {
     (format!("{host}/acme/{name}@{digest}"), digest)
 }
 
-/// A bundle of about `target` bytes once written.
-fn bundle(rng: &mut Rng, n: usize, target: usize, flaw: Option<Flaw>) -> J {
-    let name = format!("app-{n:05}");
-    let version = match flaw {
-        Some(Flaw::BadVersion) => rng.pick(&["v1.0", "1.0", "1.2.3.4", "latest"]).to_string(),
-        _ => format!("{}.{}.{}", rng.below(5), rng.below(20), rng.below(100)),
-    };
-    // Long descriptions make the large bundles large; parameters grow with
-    // the target size.
-    let long = target > 500_000;
-    let desc_words = |rng: &mut Rng| {
-        if long {
-            rng.range(80, 300)
-        } else {
-            rng.range(3, 30)
-        }
-    };
-    let (ii_ref, ii_digest) = image(rng, &format!("{name}-installer"));
-    let mut top: Vec<(&str, J)> = vec![
-        (
-            "schemaVersion",
-            s(rng.pick(&["v1.0.0", "v1.1.0", "v1.2.0", "v1.2.0"])),
-        ),
-        ("name", s(name.clone())),
-        ("version", s(version)),
-        ("description", s(words(rng, 12))),
-        (
-            "keywords",
-            J::Arr((0..rng.range(1, 5)).map(|_| s(rng.pick(WORDS))).collect()),
-        ),
-        (
-            "maintainers",
-            J::Arr(vec![obj(vec![
-                ("name", s("Platform Team")),
-                ("email", s("platform@example.com")),
-                ("url", s("https://example.com/platform")),
-            ])]),
-        ),
-    ];
-    if flaw != Some(Flaw::NoInvocationImages) {
-        top.push((
-            "invocationImages",
-            J::Arr(vec![obj(vec![
-                ("imageType", s("docker")),
-                ("image", s(ii_ref)),
-                ("contentDigest", s(ii_digest)),
-            ])]),
-        ));
-    }
+/// The members of an object being built, in order.
+type Members = Vec<(String, J)>;
+
+/// The bundle's component images, zero to three.
+fn component_images(rng: &mut Rng) -> Members {
     let mut images = Vec::new();
     for i in 0..rng.range(0, 4) {
         let (r, d) = image(rng, &format!("component-{i}"));
@@ -364,9 +320,21 @@ fn bundle(rng: &mut Rng, n: usize, target: usize, flaw: Option<Flaw>) -> J {
             ]),
         ));
     }
-    if !images.is_empty() {
-        top.push(("images", J::Obj(images)));
-    }
+    images
+}
+
+/// Parameters and their definitions, as many as make about `target` bytes.
+fn parameters(rng: &mut Rng, target: usize, flaw: Option<Flaw>) -> (Members, Members) {
+    // Long descriptions make the large bundles large; parameters grow with
+    // the target size.
+    let long = target > 500_000;
+    let desc_words = |rng: &mut Rng| {
+        if long {
+            rng.range(80, 300)
+        } else {
+            rng.range(3, 30)
+        }
+    };
     let mut parameters = Vec::new();
     let mut definitions = Vec::new();
     let mut size = 1_000;
@@ -417,6 +385,53 @@ fn bundle(rng: &mut Rng, n: usize, target: usize, flaw: Option<Flaw>) -> J {
         size += 260 + 2 * description.len();
         i += 1;
     }
+    (parameters, definitions)
+}
+
+/// A bundle of about `target` bytes once written.
+fn bundle(rng: &mut Rng, n: usize, target: usize, flaw: Option<Flaw>) -> J {
+    let name = format!("app-{n:05}");
+    let version = match flaw {
+        Some(Flaw::BadVersion) => rng.pick(&["v1.0", "1.0", "1.2.3.4", "latest"]).to_string(),
+        _ => format!("{}.{}.{}", rng.below(5), rng.below(20), rng.below(100)),
+    };
+    let (ii_ref, ii_digest) = image(rng, &format!("{name}-installer"));
+    let mut top: Vec<(&str, J)> = vec![
+        (
+            "schemaVersion",
+            s(rng.pick(&["v1.0.0", "v1.1.0", "v1.2.0", "v1.2.0"])),
+        ),
+        ("name", s(name.clone())),
+        ("version", s(version)),
+        ("description", s(words(rng, 12))),
+        (
+            "keywords",
+            J::Arr((0..rng.range(1, 5)).map(|_| s(rng.pick(WORDS))).collect()),
+        ),
+        (
+            "maintainers",
+            J::Arr(vec![obj(vec![
+                ("name", s("Platform Team")),
+                ("email", s("platform@example.com")),
+                ("url", s("https://example.com/platform")),
+            ])]),
+        ),
+    ];
+    if flaw != Some(Flaw::NoInvocationImages) {
+        top.push((
+            "invocationImages",
+            J::Arr(vec![obj(vec![
+                ("imageType", s("docker")),
+                ("image", s(ii_ref)),
+                ("contentDigest", s(ii_digest)),
+            ])]),
+        ));
+    }
+    let images = component_images(rng);
+    if !images.is_empty() {
+        top.push(("images", J::Obj(images)));
+    }
+    let (parameters, mut definitions) = parameters(rng, target, flaw);
     let mut outputs = Vec::new();
     for o in 0..rng.range(0, 3) {
         let oname = format!("output_{o}");

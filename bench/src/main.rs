@@ -268,6 +268,79 @@ fn row(out: &mut impl Write, label: &str, u: &Usage, stats: &Stats) -> Result<()
     Ok(())
 }
 
+/// The four measurements of `validate`: the parse-only baseline and
+/// cnab-validate, each on `jobs` threads and on one.
+struct Timings {
+    base_n: Usage,
+    base_1: Usage,
+    val_n: Usage,
+    val_1: Usage,
+}
+
+/// Writes the corpus, the timing table and the ratios of `validate`.
+fn write_timings(
+    out: &mut impl Write,
+    stats: &Stats,
+    spec: CorpusSpec,
+    dir: &Path,
+    jobs: usize,
+    runs: usize,
+    t: &Timings,
+) -> Result<()> {
+    let Timings {
+        base_n,
+        base_1,
+        val_n,
+        val_1,
+    } = t;
+    writeln!(
+        out,
+        "corpus: {} files, {:.1} MB, largest {:.2} MB (seed {}) in {}",
+        stats.files,
+        mb(stats.bytes),
+        mb(stats.largest),
+        spec.seed,
+        dir.display()
+    )?;
+    writeln!(
+        out,
+        "machine: {} core(s); median of {runs} run(s) each",
+        jobs_default(None)
+    )?;
+    writeln!(
+        out,
+        "{:<28} {:>10} {:>10} {:>9} {:>8} {:>12}",
+        "", "wall", "files/s", "MB/s", "cpu", "peak RSS"
+    )?;
+    row(out, &format!("parse-only, {jobs} thread(s)"), base_n, stats)?;
+    row(out, "parse-only, 1 thread", base_1, stats)?;
+    row(out, &format!("cnab-validate -j{jobs}"), val_n, stats)?;
+    row(out, "cnab-validate -j1", val_1, stats)?;
+    writeln!(
+        out,
+        "validate / parse-only ({jobs} thread(s)): {:.2}x",
+        val_n.wall.as_secs_f64() / base_n.wall.as_secs_f64()
+    )?;
+    let cpu = |u: &Usage| (u.user + u.sys).as_secs_f64();
+    writeln!(
+        out,
+        "validate / parse-only by CPU time (less sensitive to other load): {:.2}x",
+        cpu(val_n) / cpu(base_n).max(1e-9)
+    )?;
+    writeln!(
+        out,
+        "cnab-validate speed-up, 1 -> {jobs} thread(s): {:.2}x",
+        val_1.wall.as_secs_f64() / val_n.wall.as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "peak RSS of cnab-validate -j{jobs}: {:.1} MB = {:.1}x the largest file",
+        mb(val_n.max_rss),
+        val_n.max_rss as f64 / stats.largest.max(1) as f64
+    )?;
+    Ok(())
+}
+
 fn validate(args: ValidateArgs) -> Result<u8> {
     let spec = args.corpus.spec();
     let dir = args.corpus.dir()?;
@@ -354,56 +427,13 @@ fn validate(args: ValidateArgs) -> Result<u8> {
         .count();
 
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "corpus: {} files, {:.1} MB, largest {:.2} MB (seed {}) in {}",
-        stats.files,
-        mb(stats.bytes),
-        mb(stats.largest),
-        spec.seed,
-        dir.display()
-    )?;
-    writeln!(
-        out,
-        "machine: {} core(s); median of {runs} run(s) each",
-        jobs_default(None)
-    )?;
-    writeln!(
-        out,
-        "{:<28} {:>10} {:>10} {:>9} {:>8} {:>12}",
-        "", "wall", "files/s", "MB/s", "cpu", "peak RSS"
-    )?;
-    row(
-        &mut out,
-        &format!("parse-only, {jobs} thread(s)"),
-        &base_n,
-        &stats,
-    )?;
-    row(&mut out, "parse-only, 1 thread", &base_1, &stats)?;
-    row(&mut out, &format!("cnab-validate -j{jobs}"), &val_n, &stats)?;
-    row(&mut out, "cnab-validate -j1", &val_1, &stats)?;
-    writeln!(
-        out,
-        "validate / parse-only ({jobs} thread(s)): {:.2}x",
-        val_n.wall.as_secs_f64() / base_n.wall.as_secs_f64()
-    )?;
-    let cpu = |u: &Usage| (u.user + u.sys).as_secs_f64();
-    writeln!(
-        out,
-        "validate / parse-only by CPU time (less sensitive to other load): {:.2}x",
-        cpu(&val_n) / cpu(&base_n).max(1e-9)
-    )?;
-    writeln!(
-        out,
-        "cnab-validate speed-up, 1 -> {jobs} thread(s): {:.2}x",
-        val_1.wall.as_secs_f64() / val_n.wall.as_secs_f64()
-    )?;
-    writeln!(
-        out,
-        "peak RSS of cnab-validate -j{jobs}: {:.1} MB = {:.1}x the largest file",
-        mb(val_n.max_rss),
-        val_n.max_rss as f64 / stats.largest.max(1) as f64
-    )?;
+    let timings = Timings {
+        base_n,
+        base_1,
+        val_n,
+        val_1,
+    };
+    write_timings(&mut out, &stats, spec, &dir, jobs, runs, &timings)?;
     writeln!(
         out,
         "report: {} files, {} fail at level {}; {caught} of {} flawed documents caught",
@@ -587,8 +617,80 @@ fn typical_files() -> std::collections::BTreeMap<String, Vec<u8>> {
     .collect()
 }
 
+/// The wall times of `harness`, one per round.
+struct Walls {
+    serial: Vec<Duration>,
+    parallel: Vec<Duration>,
+    bare: Vec<Duration>,
+    copied: Vec<Duration>,
+    cli: Vec<Duration>,
+}
+
+/// Writes the table of wall times and the harness overhead of `harness`.
+fn write_walls(out: &mut impl Write, jobs: usize, containers: usize, w: &Walls) -> Result<()> {
+    use cnab_bench::docker_path::{median, overhead};
+
+    let Walls {
+        serial,
+        parallel,
+        bare,
+        copied,
+        cli,
+    } = w;
+    let secs = |d: Duration| d.as_secs_f64();
+    let rows: Vec<(String, &Vec<Duration>)> = [
+        ("suite -j1, wall".to_string(), serial),
+        (format!("suite -j{jobs}, wall"), parallel),
+        (
+            format!("{containers} bare runs: create/start/wait/remove"),
+            bare,
+        ),
+        (format!("{containers} bare runs + copy files in"), copied),
+        (format!("{containers} x docker run --rm (CLI)"), cli),
+    ]
+    .into_iter()
+    .filter(|(_, walls)| !walls.is_empty())
+    .collect();
+    for (label, walls) in &rows {
+        let m = median(walls);
+        writeln!(
+            out,
+            "{label:<44} {:>7.2} s {:>7.2} s {:>7.2} s {:>8.1} ms",
+            secs(m),
+            secs(*walls.iter().min().unwrap_or(&m)),
+            secs(*walls.iter().max().unwrap_or(&m)),
+            1e3 * secs(m) / containers as f64
+        )?;
+    }
+    writeln!(out, "harness overhead, (suite wall - bare sum) / bare sum:")?;
+    let pct = |s: &[Duration], b: &[Duration]| 100.0 * overhead(median(s), median(b));
+    writeln!(
+        out,
+        "  suite -j{jobs} against bare runs:            {:+6.1}%",
+        pct(parallel, bare)
+    )?;
+    writeln!(
+        out,
+        "  suite -j1 against bare runs:            {:+6.1}%",
+        pct(serial, bare)
+    )?;
+    writeln!(
+        out,
+        "  suite -j1 against bare runs + copy-in:  {:+6.1}%",
+        pct(serial, copied)
+    )?;
+    if !cli.is_empty() {
+        writeln!(
+            out,
+            "  suite -j1 against docker run --rm:      {:+6.1}%",
+            pct(serial, cli)
+        )?;
+    }
+    Ok(())
+}
+
 fn harness(args: HarnessArgs) -> Result<u8> {
-    use cnab_bench::docker_path::{case_verdicts, container_runs, median, overhead};
+    use cnab_bench::docker_path::{case_verdicts, container_runs};
 
     let exe = std::env::current_exe().context("cannot find this program's path")?;
     let conformance = args
@@ -666,7 +768,6 @@ fn harness(args: HarnessArgs) -> Result<u8> {
     let _ = fs::remove_dir_all(&out_dir);
     let _ = engine.cleanup_run(&run_id);
 
-    let secs = |d: Duration| d.as_secs_f64();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -684,54 +785,14 @@ fn harness(args: HarnessArgs) -> Result<u8> {
         "{:<44} {:>9} {:>9} {:>9} {:>11}",
         "", "median", "min", "max", "per run"
     )?;
-    let rows: Vec<(String, &Vec<Duration>)> = [
-        ("suite -j1, wall".to_string(), &serial),
-        (format!("suite -j{jobs}, wall"), &parallel),
-        (
-            format!("{containers} bare runs: create/start/wait/remove"),
-            &bare,
-        ),
-        (format!("{containers} bare runs + copy files in"), &copied),
-        (format!("{containers} x docker run --rm (CLI)"), &cli),
-    ]
-    .into_iter()
-    .filter(|(_, walls)| !walls.is_empty())
-    .collect();
-    for (label, walls) in &rows {
-        let m = median(walls);
-        writeln!(
-            out,
-            "{label:<44} {:>7.2} s {:>7.2} s {:>7.2} s {:>8.1} ms",
-            secs(m),
-            secs(*walls.iter().min().unwrap_or(&m)),
-            secs(*walls.iter().max().unwrap_or(&m)),
-            1e3 * secs(m) / containers as f64
-        )?;
-    }
-    writeln!(out, "harness overhead, (suite wall - bare sum) / bare sum:")?;
-    let pct = |s: &[Duration], b: &[Duration]| 100.0 * overhead(median(s), median(b));
-    writeln!(
-        out,
-        "  suite -j{jobs} against bare runs:            {:+6.1}%",
-        pct(&parallel, &bare)
-    )?;
-    writeln!(
-        out,
-        "  suite -j1 against bare runs:            {:+6.1}%",
-        pct(&serial, &bare)
-    )?;
-    writeln!(
-        out,
-        "  suite -j1 against bare runs + copy-in:  {:+6.1}%",
-        pct(&serial, &copied)
-    )?;
-    if !cli.is_empty() {
-        writeln!(
-            out,
-            "  suite -j1 against docker run --rm:      {:+6.1}%",
-            pct(&serial, &cli)
-        )?;
-    }
+    let walls = Walls {
+        serial,
+        parallel,
+        bare,
+        copied,
+        cli,
+    };
+    write_walls(&mut out, jobs, containers, &walls)?;
     Ok(0)
 }
 

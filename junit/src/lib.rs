@@ -63,6 +63,11 @@ pub enum JunitOutcome {
 
 /// Escapes text for XML content and attribute values, dropping characters
 /// XML 1.0 cannot carry.
+///
+/// `cnab_report`'s `escape_html` looks alike but is not the same function:
+/// HTML carries C0 control characters that XML 1.0 forbids, and writes the
+/// apostrophe as `&#39;`, which HTML 4 readers know and `&apos;` is not; one
+/// shared escaper would change the bytes of one of the two outputs.
 pub fn escape_xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

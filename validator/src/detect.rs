@@ -131,9 +131,14 @@ pub fn detect_kind(doc: &Value) -> Decision<DocumentKind> {
             "has `status` with optional `message` and `components`",
         );
     }
+    // Strings from image references; a mapping whose keys all look like image
+    // references is still one when some value is not a string, so that the
+    // wrong value is a relocation-shape finding and not an unknown kind.
+    let strings = obj.values().all(Value::is_string);
+    let references = obj.keys().all(|k| looks_like_image_reference(k));
     if !obj.is_empty()
-        && obj.values().all(Value::is_string)
-        && obj.keys().any(|k| looks_like_image_reference(k))
+        && ((strings && obj.keys().any(|k| looks_like_image_reference(k)))
+            || (references && obj.values().any(Value::is_string)))
     {
         return found(
             K::RelocationMapping,
@@ -339,6 +344,10 @@ mod tests {
         assert_eq!(kind(json!({"requires": {}})), Some(K::Dependencies));
         assert_eq!(kind(json!({"status": "Ready"})), Some(K::Status));
         assert_eq!(kind(json!({"a/b:1": "c/d:1"})), Some(K::RelocationMapping));
+        assert_eq!(
+            kind(json!({"a/b:1": "c/d:1", "e/f:2": 7})),
+            Some(K::RelocationMapping)
+        );
         assert_eq!(
             kind(json!({"p": {"priority": ["output"], "sources": {}}})),
             Some(K::ParameterSources)

@@ -27,7 +27,12 @@ use args::Command;
 /// Runs the command line and returns the exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        None => check::check(cli.check),
+        None => {
+            if let Some(first) = cli.check.paths.first() {
+                unknown_command(first)?;
+            }
+            check::check(cli.check)
+        }
         Some(Command::Check(args)) => check::check(args),
         Some(Command::Clauses(args)) => clauses::clauses(args),
         Some(Command::Explain { clause }) => clauses::explain(&clause),
@@ -46,5 +51,29 @@ pub fn run(cli: Cli) -> Result<u8> {
             out.flush()?;
             Ok(exit::CLEAN)
         }
+    }
+}
+
+/// Refuses a first path that is no file and reads as a misspelt command
+/// (`cnab-validate chek x.json`), rather than reporting a missing file.
+fn unknown_command(first: &std::path::Path) -> Result<()> {
+    let Some(word) = first.to_str() else {
+        return Ok(());
+    };
+    if word == "-" || word.contains(['.', '/']) || first.exists() {
+        return Ok(());
+    }
+    let command = Cli::command();
+    let near = command
+        .get_subcommands()
+        .map(|c| c.get_name())
+        .map(|name| (strsim::damerau_levenshtein(word, name), name))
+        .filter(|(d, name)| *d <= (name.len() / 3).max(1))
+        .min_by_key(|(d, _)| *d);
+    match near {
+        Some((_, name)) => {
+            anyhow::bail!("unknown command `{word}`; did you mean `{name}`?")
+        }
+        None => Ok(()),
     }
 }

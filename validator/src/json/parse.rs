@@ -219,239 +219,264 @@ impl<'a> Parser<'a> {
 
     fn run(&mut self) -> Result<Node, ParseError> {
         let mut stack: Vec<Frame> = Vec::new();
-        'value: loop {
-            self.skip_ws();
-            let start = self.pos;
-            let mut node = match self.peek() {
-                None => return Err(self.eof_error(&stack)),
-                Some(open @ (b'[' | b'{')) => {
-                    if stack.len() >= self.max_depth {
-                        return Err(ParseError {
-                            message: format!(
-                                "nesting deeper than the limit of {} levels",
-                                self.max_depth
-                            ),
-                            offset: start,
-                            limit: true,
-                        });
-                    }
-                    self.pos += 1;
-                    self.skip_ws();
-                    let close = if open == b'[' { b']' } else { b'}' };
-                    if self.peek() == Some(close) {
-                        self.pos += 1;
-                        let value = if open == b'[' {
-                            NodeValue::Array(Vec::new())
-                        } else {
-                            NodeValue::Object(Vec::new())
-                        };
-                        Node {
-                            span: Span {
-                                start,
-                                end: self.pos,
-                            },
-                            value,
-                        }
-                    } else if open == b'[' {
-                        stack.push(Frame::Array {
-                            start,
-                            items: Vec::new(),
-                        });
-                        continue 'value;
-                    } else {
-                        if self.peek().is_none() {
-                            return Err(ParseError::syntax(
-                                "unexpected end of input inside object",
-                                self.pos,
-                            ));
-                        }
-                        let (key, key_span) = self.key()?;
-                        stack.push(Frame::Object {
-                            start,
-                            members: Vec::new(),
-                            key,
-                            key_span,
-                        });
-                        continue 'value;
-                    }
-                }
-                Some(b'"') => {
-                    let s = self.string()?;
-                    Node {
-                        span: Span {
-                            start,
-                            end: self.pos,
-                        },
-                        value: NodeValue::String(s),
-                    }
-                }
-                Some(b'-' | b'0'..=b'9') => {
-                    self.number()?;
-                    Node {
-                        span: Span {
-                            start,
-                            end: self.pos,
-                        },
-                        value: NodeValue::Number(self.text[start..self.pos].to_owned()),
-                    }
-                }
-                Some(b'/') => {
-                    return Err(ParseError::syntax(
-                        "comments are not allowed in JSON",
-                        start,
-                    ))
-                }
-                Some(b) if b.is_ascii_alphabetic() => {
-                    let end = self.bytes[start..]
-                        .iter()
-                        .position(|b| !b.is_ascii_alphanumeric())
-                        .map_or(self.bytes.len(), |n| start + n);
-                    let value = match &self.text[start..end] {
-                        "true" => NodeValue::Bool(true),
-                        "false" => NodeValue::Bool(false),
-                        "null" => NodeValue::Null,
-                        word => {
-                            // Keep the message short whatever the input.
-                            let shown = match word.char_indices().nth(24) {
-                                Some((cut, _)) => format!("{}…", &word[..cut]),
-                                None => word.to_owned(),
-                            };
-                            return Err(ParseError::syntax(
-                                format!("unexpected `{shown}`, expected a JSON value"),
-                                start,
-                            ));
-                        }
-                    };
-                    self.pos = end;
-                    Node {
-                        span: Span { start, end },
-                        value,
-                    }
-                }
-                Some(_) => {
-                    let what = match stack.last() {
-                        Some(Frame::Array { items, .. }) if !items.is_empty() => {
-                            if self.peek() == Some(b']') {
-                                "trailing comma before `]`".to_owned()
-                            } else {
-                                format!(
-                                    "unexpected {}, expected a JSON value",
-                                    self.describe(start)
-                                )
-                            }
-                        }
-                        _ => format!("unexpected {}, expected a JSON value", self.describe(start)),
-                    };
-                    return Err(ParseError::syntax(what, start));
-                }
+        loop {
+            // A value, or `None` when a container opened and its first value
+            // comes next.
+            let Some(mut node) = self.value(&mut stack)? else {
+                continue;
             };
             // Attach the finished value to its container, closing containers
             // as long as their closing bracket follows.
             loop {
-                let Some(frame) = stack.last_mut() else {
-                    self.skip_ws();
-                    if self.pos != self.bytes.len() {
-                        return Err(ParseError::syntax(
-                            format!(
-                                "unexpected {} after the JSON value",
-                                self.describe(self.pos)
-                            ),
-                            self.pos,
-                        ));
-                    }
+                if stack.is_empty() {
+                    self.end()?;
                     return Ok(node);
-                };
-                match frame {
-                    Frame::Array { items, .. } => {
-                        items.push(node);
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => {
-                                self.pos += 1;
-                                continue 'value;
-                            }
-                            Some(b']') => self.pos += 1,
-                            None => return Err(self.eof_error(&stack)),
-                            Some(_) => {
-                                return Err(ParseError::syntax(
-                                    format!(
-                                        "expected `,` or `]` after array element, found {}",
-                                        self.describe(self.pos)
-                                    ),
-                                    self.pos,
-                                ))
-                            }
-                        }
-                    }
-                    Frame::Object {
-                        members,
-                        key,
-                        key_span,
-                        ..
-                    } => {
-                        members.push(Member {
-                            key: std::mem::take(key),
-                            key_span: *key_span,
-                            value: node,
-                        });
-                        self.skip_ws();
-                        match self.peek() {
-                            Some(b',') => {
-                                self.pos += 1;
-                                self.skip_ws();
-                                match self.peek() {
-                                    Some(b'}') => {
-                                        return Err(ParseError::syntax(
-                                            "trailing comma before `}`",
-                                            self.pos,
-                                        ))
-                                    }
-                                    None => return Err(self.eof_error(&stack)),
-                                    Some(_) => {}
-                                }
-                                let (k, ks) = self.key()?;
-                                *key = k;
-                                *key_span = ks;
-                                continue 'value;
-                            }
-                            Some(b'}') => self.pos += 1,
-                            None => return Err(self.eof_error(&stack)),
-                            Some(_) => {
-                                return Err(ParseError::syntax(
-                                    format!(
-                                        "expected `,` or `}}` after object member, found {}",
-                                        self.describe(self.pos)
-                                    ),
-                                    self.pos,
-                                ))
-                            }
-                        }
-                    }
                 }
-                // The container just closed.
-                let closed = stack.pop();
-                node = match closed {
-                    Some(Frame::Array { start, items }) => Node {
-                        span: Span {
-                            start,
-                            end: self.pos,
-                        },
-                        value: NodeValue::Array(items),
-                    },
-                    Some(Frame::Object { start, members, .. }) => {
-                        self.find_duplicates(&stack, &members);
-                        Node {
-                            span: Span {
-                                start,
-                                end: self.pos,
-                            },
-                            value: NodeValue::Object(members),
-                        }
-                    }
-                    None => return Err(ParseError::syntax("internal parser error", self.pos)),
-                };
+                if !self.attach(&mut stack, node)? {
+                    break;
+                }
+                node = self.close(&mut stack)?;
             }
         }
+    }
+
+    /// Parses the value at the position: a scalar or an empty container is
+    /// returned; a non-empty container is pushed on `stack` and `None` says
+    /// its first value comes next.
+    fn value(&mut self, stack: &mut Vec<Frame>) -> Result<Option<Node>, ParseError> {
+        self.skip_ws();
+        let start = self.pos;
+        let value = match self.peek() {
+            None => return Err(self.eof_error(stack)),
+            Some(open @ (b'[' | b'{')) => return self.open(stack, open, start),
+            Some(b'"') => NodeValue::String(self.string()?),
+            Some(b'-' | b'0'..=b'9') => {
+                self.number()?;
+                NodeValue::Number(self.text[start..self.pos].to_owned())
+            }
+            Some(b'/') => {
+                return Err(ParseError::syntax(
+                    "comments are not allowed in JSON",
+                    start,
+                ))
+            }
+            Some(b) if b.is_ascii_alphabetic() => self.literal(start)?,
+            Some(_) => return Err(self.unexpected(stack, start)),
+        };
+        Ok(Some(Node {
+            span: Span {
+                start,
+                end: self.pos,
+            },
+            value,
+        }))
+    }
+
+    /// Opens the container whose bracket `open` is at `start`.
+    fn open(
+        &mut self,
+        stack: &mut Vec<Frame>,
+        open: u8,
+        start: usize,
+    ) -> Result<Option<Node>, ParseError> {
+        if stack.len() >= self.max_depth {
+            return Err(ParseError {
+                message: format!("nesting deeper than the limit of {} levels", self.max_depth),
+                offset: start,
+                limit: true,
+            });
+        }
+        self.pos += 1;
+        self.skip_ws();
+        let close = if open == b'[' { b']' } else { b'}' };
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            let value = if open == b'[' {
+                NodeValue::Array(Vec::new())
+            } else {
+                NodeValue::Object(Vec::new())
+            };
+            return Ok(Some(Node {
+                span: Span {
+                    start,
+                    end: self.pos,
+                },
+                value,
+            }));
+        }
+        if open == b'[' {
+            stack.push(Frame::Array {
+                start,
+                items: Vec::new(),
+            });
+            return Ok(None);
+        }
+        if self.peek().is_none() {
+            return Err(ParseError::syntax(
+                "unexpected end of input inside object",
+                self.pos,
+            ));
+        }
+        let (key, key_span) = self.key()?;
+        stack.push(Frame::Object {
+            start,
+            members: Vec::new(),
+            key,
+            key_span,
+        });
+        Ok(None)
+    }
+
+    /// Parses `true`, `false` or `null` at `start`, refusing any other word.
+    fn literal(&mut self, start: usize) -> Result<NodeValue, ParseError> {
+        let end = self.bytes[start..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(self.bytes.len(), |n| start + n);
+        let value = match &self.text[start..end] {
+            "true" => NodeValue::Bool(true),
+            "false" => NodeValue::Bool(false),
+            "null" => NodeValue::Null,
+            word => {
+                // Keep the message short whatever the input.
+                let shown = match word.char_indices().nth(24) {
+                    Some((cut, _)) => format!("{}…", &word[..cut]),
+                    None => word.to_owned(),
+                };
+                return Err(ParseError::syntax(
+                    format!("unexpected `{shown}`, expected a JSON value"),
+                    start,
+                ));
+            }
+        };
+        self.pos = end;
+        Ok(value)
+    }
+
+    /// The error for a character at `start` that begins no JSON value.
+    fn unexpected(&self, stack: &[Frame], start: usize) -> ParseError {
+        let what = match stack.last() {
+            Some(Frame::Array { items, .. }) if !items.is_empty() && self.peek() == Some(b']') => {
+                "trailing comma before `]`".to_owned()
+            }
+            _ => format!("unexpected {}, expected a JSON value", self.describe(start)),
+        };
+        ParseError::syntax(what, start)
+    }
+
+    /// Checks that only whitespace follows the root value.
+    fn end(&mut self) -> Result<(), ParseError> {
+        self.skip_ws();
+        if self.pos != self.bytes.len() {
+            return Err(ParseError::syntax(
+                format!(
+                    "unexpected {} after the JSON value",
+                    self.describe(self.pos)
+                ),
+                self.pos,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Adds `node` to the innermost container and reads what follows it:
+    /// `Ok(true)` when the container's closing bracket was consumed,
+    /// `Ok(false)` when a `,` (and, in an object, the next key) was and the
+    /// next value comes.
+    fn attach(&mut self, stack: &mut [Frame], node: Node) -> Result<bool, ParseError> {
+        let Some(frame) = stack.last_mut() else {
+            return Err(ParseError::syntax("internal parser error", self.pos));
+        };
+        match frame {
+            Frame::Array { items, .. } => {
+                items.push(node);
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        Ok(false)
+                    }
+                    Some(b']') => {
+                        self.pos += 1;
+                        Ok(true)
+                    }
+                    None => Err(self.eof_error(stack)),
+                    Some(_) => Err(ParseError::syntax(
+                        format!(
+                            "expected `,` or `]` after array element, found {}",
+                            self.describe(self.pos)
+                        ),
+                        self.pos,
+                    )),
+                }
+            }
+            Frame::Object {
+                members,
+                key,
+                key_span,
+                ..
+            } => {
+                members.push(Member {
+                    key: std::mem::take(key),
+                    key_span: *key_span,
+                    value: node,
+                });
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        self.skip_ws();
+                        match self.peek() {
+                            Some(b'}') => {
+                                return Err(ParseError::syntax(
+                                    "trailing comma before `}`",
+                                    self.pos,
+                                ))
+                            }
+                            None => return Err(self.eof_error(stack)),
+                            Some(_) => {}
+                        }
+                        let (k, ks) = self.key()?;
+                        if let Some(Frame::Object { key, key_span, .. }) = stack.last_mut() {
+                            *key = k;
+                            *key_span = ks;
+                        }
+                        Ok(false)
+                    }
+                    Some(b'}') => {
+                        self.pos += 1;
+                        Ok(true)
+                    }
+                    None => Err(self.eof_error(stack)),
+                    Some(_) => Err(ParseError::syntax(
+                        format!(
+                            "expected `,` or `}}` after object member, found {}",
+                            self.describe(self.pos)
+                        ),
+                        self.pos,
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Pops the container that just closed and makes it a node.
+    fn close(&mut self, stack: &mut Vec<Frame>) -> Result<Node, ParseError> {
+        let (start, value) = match stack.pop() {
+            Some(Frame::Array { start, items }) => (start, NodeValue::Array(items)),
+            Some(Frame::Object { start, members, .. }) => {
+                self.find_duplicates(stack, &members);
+                (start, NodeValue::Object(members))
+            }
+            None => return Err(ParseError::syntax("internal parser error", self.pos)),
+        };
+        Ok(Node {
+            span: Span {
+                start,
+                end: self.pos,
+            },
+            value,
+        })
     }
 
     /// Parses `"key"` then `:`, leaving the position before the value.

@@ -240,7 +240,15 @@ impl Validator {
             options: &self.rule_options,
         };
         for raw in rules::check(&ctx) {
-            let span = at(&raw.pointer, None);
+            // An unknown field is shown at its key, as the schema's
+            // `additionalProperties` violations are.
+            let span = match raw.pointer.rsplit_once('/') {
+                Some((parent, key)) if raw.clause == rules::UNKNOWN_FIELD_CLAUSE => {
+                    let key = key.replace("~1", "/").replace("~0", "~");
+                    at(parent, Some(&key))
+                }
+                _ => at(&raw.pointer, None),
+            };
             sink.push(raw.clause, &raw.pointer, raw.message, span);
         }
     }
@@ -439,7 +447,7 @@ fn check_schema(
     match schema::validate(version, kind, doc) {
         Ok(Some(violations)) => {
             for v in violations {
-                if schema::defects::is_known_defect(kind, &v) {
+                if schema::defects::is_known_defect(kind, &v, doc) {
                     continue;
                 }
                 let clause = schema::clause_for(kind, &v);

@@ -104,6 +104,18 @@ pub(super) fn check_result(doc: &Value, options: &RuleOptions, out: &mut Sink) {
             );
         }
     }
+    if let Some(Value::String(id)) = obj.get("claimId") {
+        if !is_ulid(id) {
+            out.push(
+                "claim.result.claimId.ulid",
+                "/claimId",
+                format!(
+                    "claimId {} is not a ulid (26 crockford base32 characters), as the id of a claim is",
+                    quote(id)
+                ),
+            );
+        }
+    }
     check_timestamp(obj.get("created"), "/created", out);
     let Some(outputs) = obj.get("outputs").and_then(Value::as_object) else {
         return;
@@ -121,6 +133,7 @@ pub(super) fn check_result(doc: &Value, options: &RuleOptions, out: &mut Sink) {
             );
         }
         if let Some(Value::String(d)) = meta.get("contentDigest") {
+            super::check_algorithm(d, &format!("{base}/contentDigest"), out);
             if let Some(problem) = digest_problem(d) {
                 out.push(
                     "claim.result.outputs.shape",

@@ -52,6 +52,19 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
                 );
             }
         }
+        // Before 1.2.0 the definitions meta-schema has `minItems: 1`; the
+        // draft-07 meta-schema of 1.2.0 lets `enum: []` through.
+        if !integers_only {
+            if let Some(Value::Array(items)) = def.get("enum") {
+                if items.is_empty() {
+                    out.push(
+                        "core.definitions.kw.enum",
+                        &format!("{base}/enum"),
+                        format!("`enum` of definition `{name}` is empty, so no value is valid; list the allowed values or remove `enum`"),
+                    );
+                }
+            }
+        }
         if fractional_default {
             continue;
         }

@@ -118,6 +118,7 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
                     format!("credential name {} is not human-readable text", quote(name)),
                 );
             }
+            // Before core 1.2.0 `applyTo` is an unknown field (`fields`).
             if b.at_least(SpecVersion::Core1_2_0) {
                 check_apply_to(
                     b,
@@ -127,12 +128,6 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
                     "credential",
                     name,
                     out,
-                );
-            } else if c.get("applyTo").is_some() {
-                out.push(
-                    "core.credentials.applyTo",
-                    &item.at("/applyTo"),
-                    format!("credential `{name}` has `applyTo`, which credentials only have from core 1.2.0 on"),
                 );
             }
             let Some(obj) = c.as_object() else { continue };
@@ -154,6 +149,17 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
             );
         }
     }
+    check_clashes(&envs, &paths, out);
+    check_outputs(b, out);
+}
+
+/// A parameter and a credential that share an environment variable or a path
+/// (101 § Resolving Destination Conflicts).
+fn check_clashes(
+    envs: &[BTreeMap<&str, Dest<'_>>; 2],
+    paths: &[BTreeMap<String, Dest<'_>>; 2],
+    out: &mut Sink,
+) {
     for (env, p) in &envs[0] {
         if let Some(c) = envs[1].get(env) {
             out.push(
@@ -178,7 +184,6 @@ pub(super) fn check(b: &Bundle<'_>, out: &mut Sink) {
             );
         }
     }
-    check_outputs(b, out);
 }
 
 fn walk_dest<'a>(
@@ -213,12 +218,18 @@ fn walk_dest<'a>(
     let Some(Value::String(path)) = dest.get("path") else {
         return;
     };
-    if b.version == SpecVersion::Core1_0_0 && !passes_1_0_0_pattern(path) {
+    // The 1.0.0 schema reports an absolute path its pattern refuses; a
+    // relative one is left to the rule below (`schema::defects`).
+    if b.version == SpecVersion::Core1_0_0 && path.starts_with('/') && !passes_1_0_0_pattern(path) {
         return;
     }
     if !path.starts_with('/') {
+        let clause = match owner {
+            Owner::Parameter => "core.parameters.path.absolute",
+            Owner::Credential => "core.credentials.path.absolute",
+        };
         out.push(
-            "core.parameters.path.absolute",
+            clause,
             &item.at(path_field),
             format!(
                 "path {} of {} `{name}` is not absolute",

@@ -80,6 +80,7 @@ fn check_image(
     };
     match obj.get("contentDigest") {
         Some(Value::String(d)) => {
+            super::check_algorithm(d, &format!("{base}/contentDigest"), out);
             if let Some(problem) = digest_problem(d) {
                 out.push(
                     clauses.digest,
@@ -109,6 +110,9 @@ fn check_image(
         Some(_) => false,
     };
     if let (true, Some(Value::String(r))) = (oci_like, obj.get("image")) {
+        if let Some((_, d)) = r.split_once('@') {
+            super::check_algorithm(d, &format!("{base}/image"), out);
+        }
         if let Err(e) = ImageReference::parse(r) {
             out.push(
                 clauses.reference,

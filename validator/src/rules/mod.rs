@@ -25,6 +25,7 @@ mod claims;
 mod definitions;
 mod destinations;
 mod extensions;
+mod fields;
 mod identity;
 mod images;
 mod reference;
@@ -37,6 +38,9 @@ use cnab_model::{DocumentKind, SpecVersion};
 use serde_json::Value;
 
 pub use reference::{ImageReference, ReferenceError};
+
+/// The clause of an unknown field (`fields`); its findings point at a key.
+pub const UNKNOWN_FIELD_CLAUSE: &str = "core.custom.only_there";
 
 /// Options that change which rules apply.
 #[derive(Debug, Clone, Default)]
@@ -93,16 +97,19 @@ pub fn implemented_clauses() -> &'static [&'static str] {
         "core.images.image.reference",
         "core.images.image.by_digest",
         "core.image.size.non_negative",
+        "doc.digest.algorithm.registered",
         // Definitions.
         "core.parameters.definition.resolves",
         "core.outputs.definition.present",
         "core.definitions.default_valid",
         "core.definitions.integers_only",
+        "core.definitions.kw.enum",
         // Destinations.
         "core.parameters.destination.env_or_path",
         "core.credentials.env_or_path",
         "core.destinations.cnab_prefix.declare",
         "core.parameters.path.absolute",
+        "core.credentials.path.absolute",
         "core.parameters.path.not_outputs",
         "core.credentials.path.not_outputs",
         "core.outputs.path.under_outputs",
@@ -111,7 +118,6 @@ pub fn implemented_clauses() -> &'static [&'static str] {
         "core.destinations.path_clash",
         "core.parameters.applyTo.semantics",
         "core.credentials.applyTo.semantics",
-        "core.credentials.applyTo",
         "core.outputs.applyTo.known",
         "core.parameters.name.env_like",
         "core.credentials.name.readable",
@@ -120,6 +126,8 @@ pub fn implemented_clauses() -> &'static [&'static str] {
         "core.actions.name.dotted",
         "core.actions.title.disambiguate",
         "core.actions.title",
+        // Fields outside `custom`.
+        "core.custom.only_there",
         // Extensions.
         "core.requiredExtensions.in_custom",
         "core.custom.name.dotted",
@@ -132,6 +140,7 @@ pub fn implemented_clauses() -> &'static [&'static str] {
         "claim.id.ulid",
         "claim.revision.ulid",
         "claim.result.id.present",
+        "claim.result.claimId.ulid",
         "claim.created.format",
         "claim.action.known",
         "claim.bundleReference.digested",
@@ -176,6 +185,7 @@ fn check_bundle(doc: &Value, version: SpecVersion, options: &RuleOptions, out: &
     destinations::check(&b, out);
     actions::check(&b, out);
     extensions::check(&b, out);
+    fields::check(&b, out);
 }
 
 /// The bundle given with the options, unwrapping a claim if one was given.
@@ -249,6 +259,22 @@ impl Sink {
             pointer: format!("{}{}", self.prefix, pointer),
             message,
         });
+    }
+}
+
+/// A notice for a well-formed digest whose algorithm the OCI image spec does
+/// not register.
+fn check_algorithm(digest: &str, pointer: &str, out: &mut Sink) {
+    if let Some(alg) = syntax::unregistered_algorithm(digest) {
+        out.push(
+            "doc.digest.algorithm.registered",
+            pointer,
+            format!(
+                "digest {} uses `{alg}`, an algorithm the OCI image spec does not register ({}); a runtime may not be able to verify it",
+                quote(digest),
+                syntax::REGISTERED_ALGORITHMS.join(", ")
+            ),
+        );
     }
 }
 

@@ -130,6 +130,20 @@ pub(crate) fn digest_problem(d: &str) -> Option<String> {
     None
 }
 
+/// The digest algorithms the OCI image spec registers.
+pub(crate) const REGISTERED_ALGORITHMS: [&str; 3] = ["sha256", "sha512", "blake3"];
+
+/// The algorithm of a well-formed digest when the OCI image spec does not
+/// register it (`md5` of `md5:xyz`): the grammar admits it, but no runtime
+/// can verify it.
+pub(crate) fn unregistered_algorithm(d: &str) -> Option<&str> {
+    if digest_problem(d).is_some() {
+        return None;
+    }
+    let (alg, _) = d.split_once(':')?;
+    (!REGISTERED_ALGORITHMS.contains(&alg)).then_some(alg)
+}
+
 /// The outputs directory of an invocation image.
 pub(crate) const OUTPUTS_DIR: &str = "/cnab/app/outputs";
 
@@ -269,6 +283,9 @@ mod tests {
         assert!(digest_problem(":abc").is_some());
         assert!(digest_problem("sha256+:abc").is_some());
         assert!(digest_problem("sha256:ab/cd").is_some());
+        assert_eq!(unregistered_algorithm("md5:xyz"), Some("md5"));
+        assert_eq!(unregistered_algorithm(&format!("sha256:{hex64}")), None);
+        assert_eq!(unregistered_algorithm("sha256:xyz"), None, "a MUST finding");
     }
 
     #[test]

@@ -334,7 +334,7 @@ fn malformed_input_is_a_finding_not_a_crash() {
         ("not-json.json", b"hello".to_vec(), "json.wellformed"),
         (
             "truncated.json",
-            br#"{"status": "Rea"#.to_vec(),
+            b"{\"status\": \"Rea".to_vec(),
             "json.wellformed",
         ),
         (
@@ -378,13 +378,7 @@ fn malformed_input_is_a_finding_not_a_crash() {
             );
         }
     }
-    let r = run(&["/nonexistent/bundle.json"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("cannot read `/nonexistent/bundle.json`"),
-        "{}",
-        r.stderr
-    );
+    // A path that does not exist: hostile::file_system_faults_are_io_errors.
     assert_eq!(run(&["--kind", "nonsense", "x.json"]).code, 2);
     assert_eq!(run(&["--spec-version", "9.9", "x.json"]).code, 2);
     let r = run(&[]);
@@ -447,4 +441,13 @@ fn a_closed_stdout_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
     assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_misspelt_command_is_a_usage_error_with_a_suggestion() {
+    let r = run(&["chek", "x.json"]);
+    r.says_on_stderr(2, "unknown command `chek`; did you mean `check`?");
+    // A word far from every command is still a path that cannot be read.
+    let r = run(&["zzzzzz"]);
+    r.says_on_stderr(2, "cannot read `zzzzzz`");
 }

@@ -77,34 +77,14 @@ fn reasons_and_hints_name_the_flags() {
         r#"{"p": {"priority": ["nowhere"], "sources": {}}}"#,
     );
     crate::util::write(dir.path(), "list.json", "[1, 2]");
-    for args in [
-        &["--format", "json", "list.json", "sources.json"][..],
-        &[
-            "--format",
-            "json",
-            "--spec-version",
-            "v1.0.0",
-            "sources.json",
-        ],
-        &[
-            "--format",
-            "json",
-            "--kind",
-            "parameter-sources",
-            "--spec-version",
-            "v1.0.0",
-            "sources.json",
-        ],
-        &[
-            "--format",
-            "json",
-            "--kind",
-            "bundle",
-            "--canonical",
-            "off",
-            "list.json",
-        ],
+    for line in [
+        "--format json list.json sources.json",
+        "--format json --spec-version v1.0.0 sources.json",
+        "--format json --kind parameter-sources --spec-version v1.0.0 sources.json",
+        "--format json --kind bundle --canonical off list.json",
     ] {
+        let args: Vec<&str> = line.split(' ').collect();
+        let args = &args[..];
         let r = wait(spawn_in(dir.path(), args, Stdio::null()));
         // The parameter-source findings are at should (the extension's prose
         // has no MUST) and an unknown kind is a tool notice, so only the

@@ -224,8 +224,7 @@ fn huge_inputs_are_checked_within_the_memory_bound() {
     drop(big);
     let f = write(dir.path(), "string.json", &bundle);
     let r = run(&[s(&f)]);
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("string.json: ok (bundle"), "{}", r.stdout);
+    r.says_on_stdout(0, "string.json: ok (bundle");
     assert!(
         r.peak <= memory_bound(bundle.len()),
         "peak {} bytes for a {} byte input (bound {})",
@@ -307,17 +306,11 @@ fn file_system_faults_are_io_errors() {
     // A path that does not exist, a dangling symlink, a path through a
     // regular file: exit 2 with the path in the message.
     let r = run(&["/nonexistent/bundle.json"]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("cannot read `/nonexistent/bundle.json`"),
-        "{}",
-        r.stderr
-    );
+    r.says_on_stderr(2, "cannot read `/nonexistent/bundle.json`");
     let dangling = dir.path().join("dangling.json");
     symlink(dir.path().join("nowhere.json"), &dangling).expect("symlink");
     let r = run(&[s(&dangling), s(&good)]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("dangling.json"), "{}", r.stderr);
+    r.says_on_stderr(2, "dangling.json");
     assert!(
         r.stdout.contains("good.json: ok"),
         "the other file is still checked: {}",
@@ -325,16 +318,13 @@ fn file_system_faults_are_io_errors() {
     );
     let through = good.join("x.json");
     let r = run(&[s(&through)]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("Not a directory"), "{}", r.stderr);
+    r.says_on_stderr(2, "Not a directory");
 
     // A directory where a file is expected.
     let r = run(&["fmt", s(dir.path())]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("Is a directory"), "{}", r.stderr);
+    r.says_on_stderr(2, "Is a directory");
     let r = run(&["--bundle", s(dir.path()), s(&good)]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("cannot read --bundle"), "{}", r.stderr);
+    r.says_on_stderr(2, "cannot read --bundle");
 
     // An unreadable file. Root reads it anyway, so the sub-case only runs
     // for other users.
@@ -348,8 +338,7 @@ fn file_system_faults_are_io_errors() {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).expect("chmod");
         let r = run(&[s(&locked)]);
-        assert_eq!(r.code, 2, "{}", r.stderr);
-        assert!(r.stderr.contains("Permission denied"), "{}", r.stderr);
+        r.says_on_stderr(2, "Permission denied");
     }
 }
 
@@ -362,8 +351,7 @@ fn directory_walks_survive_loops_dangling_links_and_odd_names() {
     write(&root.join("sub"), "b.json", "{");
     symlink(&root, root.join("sub/loop")).expect("loop link");
     let r = run(&[s(&root)]);
-    assert_eq!(r.code, 2, "a loop is a walk error: {}", r.stderr);
-    assert!(r.stderr.contains("cannot walk"), "{}", r.stderr);
+    r.says_on_stderr(2, "cannot walk");
     assert!(r.stdout.contains("a.json: ok"), "{}", r.stdout);
     assert!(
         r.stdout.contains("b.json:1:2: must[json.wellformed]"),
@@ -376,8 +364,7 @@ fn directory_walks_survive_loops_dangling_links_and_odd_names() {
     let name = std::ffi::OsStr::from_bytes(b"bad\xff.json");
     fs::write(odd.path().join(name), "{").expect("odd name");
     let r = run(&[s(odd.path())]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stdout.contains("bad\u{fffd}.json:1:2:"), "{}", r.stdout);
+    r.says_on_stdout(1, "bad\u{fffd}.json:1:2:");
 }
 
 #[test]
@@ -398,8 +385,7 @@ fn a_named_pipe_is_read_like_a_file() {
     });
     let r = wait(child);
     writer.join().expect("writer");
-    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("pipe.json: ok (bundle"), "{}", r.stdout);
+    r.says_on_stdout(0, "pipe.json: ok (bundle");
     // In a directory walk, a FIFO is not a file and is skipped, so a walk
     // never blocks on one.
     write(dir.path(), "good.json", clean_bundle());
@@ -433,12 +419,7 @@ fn a_file_growing_while_read_is_read_consistently() {
     stop.store(true, Ordering::Relaxed);
     appender.join().expect("appender");
     for r in runs {
-        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-        assert!(
-            r.stdout.contains("growing.json: ok (status"),
-            "{}",
-            r.stdout
-        );
+        r.says_on_stdout(0, "growing.json: ok (status");
     }
 }
 
@@ -534,8 +515,7 @@ fn fmt_write_only_rewrites_the_file_named_and_only_when_needed() {
     symlink(&target, &link).expect("symlink");
     let t = age(&target);
     let r = run(&["fmt", "--write", s(&link)]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("is a symbolic link"), "{}", r.stderr);
+    r.says_on_stderr(2, "is a symbolic link");
     assert!(fs::symlink_metadata(&link)
         .expect("link")
         .file_type()
@@ -580,8 +560,7 @@ fn fmt_write_only_rewrites_the_file_named_and_only_when_needed() {
     });
     let r = wait(child);
     writer.join().expect("writer");
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    r.says_on_stderr(2, "not a regular file");
     assert!(fs::symlink_metadata(&fifo)
         .expect("fifo")
         .file_type()

@@ -208,22 +208,7 @@ fn bundle_of(schema_version: &'static str) -> impl Strategy<Value = Value> {
             b.insert("parameters".into(), Value::Object(p));
             b.insert("definitions".into(), json!(defs));
             if !creds.is_empty() {
-                let mut c = Map::new();
-                for (name, (by_env, required, apply)) in &creds {
-                    let mut entry = Map::new();
-                    if *by_env {
-                        let env = format!("C_{}", name.to_uppercase().replace('-', "_"));
-                        entry.insert("env".into(), json!(env));
-                    } else {
-                        entry.insert("path".into(), json!(format!("/etc/creds/{name}")));
-                    }
-                    entry.insert("required".into(), json!(required));
-                    if let (Some(a), "v1.2.0") = (apply, schema_version) {
-                        entry.insert("applyTo".into(), a.clone());
-                    }
-                    c.insert(name.clone(), Value::Object(entry));
-                }
-                b.insert("credentials".into(), Value::Object(c));
+                b.insert("credentials".into(), credentials_of(&creds, schema_version));
             }
             if !outputs.is_empty() {
                 let mut o = Map::new();
@@ -239,20 +224,7 @@ fn bundle_of(schema_version: &'static str) -> impl Strategy<Value = Value> {
                 b.insert("outputs".into(), Value::Object(o));
             }
             if !actions.is_empty() {
-                let mut a = Map::new();
-                for (name, (modifies, stateless)) in &actions {
-                    let mut action = json!({
-                        "modifies": modifies,
-                        "stateless": *stateless && !modifies,
-                        "description": format!("runs {name}"),
-                    });
-                    // Actions have a title only from core 1.1.0 on.
-                    if !schema_version.starts_with("v1.0.") {
-                        action["title"] = json!(format!("Run {name}"));
-                    }
-                    a.insert(format!("io.example.{name}"), action);
-                }
-                b.insert("actions".into(), Value::Object(a));
+                b.insert("actions".into(), actions_of(&actions, schema_version));
             }
             if let Some(ext) = custom {
                 let key = format!("com.example.{ext}");
@@ -262,6 +234,47 @@ fn bundle_of(schema_version: &'static str) -> impl Strategy<Value = Value> {
             Value::Object(b)
         },
     )
+}
+
+/// The credentials of a generated bundle; `applyTo` only from core 1.2.0 on.
+fn credentials_of(
+    creds: &BTreeMap<String, (bool, bool, Option<Value>)>,
+    schema_version: &str,
+) -> Value {
+    let mut c = Map::new();
+    for (name, (by_env, required, apply)) in creds {
+        let mut entry = Map::new();
+        if *by_env {
+            let env = format!("C_{}", name.to_uppercase().replace('-', "_"));
+            entry.insert("env".into(), json!(env));
+        } else {
+            entry.insert("path".into(), json!(format!("/etc/creds/{name}")));
+        }
+        entry.insert("required".into(), json!(required));
+        if let (Some(a), "v1.2.0") = (apply, schema_version) {
+            entry.insert("applyTo".into(), a.clone());
+        }
+        c.insert(name.clone(), Value::Object(entry));
+    }
+    Value::Object(c)
+}
+
+/// The custom actions of a generated bundle.
+fn actions_of(actions: &BTreeMap<String, (bool, bool)>, schema_version: &str) -> Value {
+    let mut a = Map::new();
+    for (name, (modifies, stateless)) in actions {
+        let mut action = json!({
+            "modifies": modifies,
+            "stateless": *stateless && !modifies,
+            "description": format!("runs {name}"),
+        });
+        // Actions have a title only from core 1.1.0 on.
+        if !schema_version.starts_with("v1.0.") {
+            action["title"] = json!(format!("Run {name}"));
+        }
+        a.insert(format!("io.example.{name}"), action);
+    }
+    Value::Object(a)
 }
 
 /// The canonical bytes of a value as serde_json writes it: keys sorted by

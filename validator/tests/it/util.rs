@@ -147,3 +147,19 @@ pub fn missing(why: &str) {
     );
     eprintln!("skipping: {why}");
 }
+
+impl Run {
+    /// Asserts the exit code and that stderr says `needle`.
+    #[track_caller]
+    pub fn says_on_stderr(&self, code: i32, needle: &str) {
+        assert_eq!(self.code, code, "{}{}", self.stdout, self.stderr);
+        assert!(self.stderr.contains(needle), "{}", self.stderr);
+    }
+
+    /// Asserts the exit code and that stdout says `needle`.
+    #[track_caller]
+    pub fn says_on_stdout(&self, code: i32, needle: &str) {
+        assert_eq!(self.code, code, "{}{}", self.stdout, self.stderr);
+        assert!(self.stdout.contains(needle), "{}", self.stdout);
+    }
+}
