@@ -8,7 +8,7 @@ use cnab_model::{DocumentKind, SpecVersion};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{ellipsize, CaseState, Check, Fill, Judgement, StepEvidence};
+use super::{ellipsize, CaseState, Check, Fill, Judgement, RevisionChange, StepEvidence};
 use crate::adapter::protocol::ClaimsFormat;
 
 /// What the report says when an expectation needs the store and the adapter
@@ -327,6 +327,74 @@ impl Check for ClaimField {
     }
 }
 
+/// `claim_revision`: the reported claim's `revision` is new, or the one of
+/// the claim the previous step reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRevision {
+    /// Clauses this checks.
+    pub clauses: Vec<String>,
+    /// `new`: differs from the revision of every claim reported earlier in
+    /// the case; `same`: equals that of the last claim reported before.
+    pub is: RevisionChange,
+}
+
+impl Check for ClaimRevision {
+    fn clauses(&self) -> &[String] {
+        &self.clauses
+    }
+
+    fn describe(&self) -> String {
+        match self.is {
+            RevisionChange::New => "claim revision is a new revision".to_string(),
+            RevisionChange::Same => "claim revision is the previous claim's".to_string(),
+        }
+    }
+
+    fn capability(&self) -> Option<&'static str> {
+        Some("claims")
+    }
+
+    fn fill(&mut self, fill: &Fill<'_>) {
+        fill.texts(&mut self.clauses);
+    }
+
+    fn evaluate(&self, step: &StepEvidence<'_>, case: &CaseState) -> Judgement {
+        let Some(claim) = &step.response.claim else {
+            return Judgement::fail(NO_CLAIM);
+        };
+        let revision = |c: &Value| {
+            c.get("revision")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let Some(got) = revision(claim) else {
+            return Judgement::fail("the reported claim has no string `revision`");
+        };
+        // The runner records this step's claim before judging it.
+        let earlier: Vec<String> = match case.seen_claims.split_last() {
+            Some((last, rest)) if last == claim => rest.iter().filter_map(revision).collect(),
+            _ => case.seen_claims.iter().filter_map(revision).collect(),
+        };
+        match self.is {
+            RevisionChange::New => Judgement::new(
+                !earlier.contains(&got),
+                format!("{got:?}; earlier: {earlier:?}"),
+            ),
+            RevisionChange::Same => Judgement::new(
+                earlier.last() == Some(&got),
+                format!(
+                    "{got:?}; previous claim's: {}",
+                    earlier
+                        .last()
+                        .map(|r| format!("{r:?}"))
+                        .unwrap_or_else(|| "no earlier claim".into())
+                ),
+            ),
+        }
+    }
+}
+
 /// `result_status`: the last stored claim result has this status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -574,6 +642,36 @@ mod tests {
         let mut c = good();
         c["bundle"] = json!({});
         assert_eq!(failing(&c, f), ["claim.schema"]);
+    }
+
+    /// Judges `claim_revision` for a step that reported a claim with
+    /// `revision`, after claims with `earlier` revisions (the runner records
+    /// the step's own claim before judging it).
+    fn judge_claim_revision(is: RevisionChange, revision: &str, earlier: &[&str]) -> Judgement {
+        let claim = json!({"revision": revision});
+        let resp: crate::adapter::protocol::RunResponse = serde_json::from_value(json!({
+            "protocol": "cnab-conformance-adapter/1", "outcome": "succeeded", "claim": claim
+        }))
+        .unwrap();
+        let mut case = CaseState::default();
+        case.seen_claims = earlier.iter().map(|r| json!({"revision": r})).collect();
+        case.seen_claims.push(claim);
+        let step = StepEvidence::new("status", "i", &resp, None, b"{}", None);
+        let check = ClaimRevision {
+            clauses: vec!["c".into()],
+            is,
+        };
+        check.evaluate(&step, &case)
+    }
+
+    #[test]
+    fn claim_revision_compares_with_the_claims_reported_before() {
+        use RevisionChange::{New, Same};
+        assert!(judge_claim_revision(Same, "r1", &["r0", "r1"]).held);
+        assert!(!judge_claim_revision(Same, "r0", &["r0", "r1"]).held);
+        assert!(!judge_claim_revision(Same, "r1", &[]).held);
+        assert!(judge_claim_revision(New, "r2", &["r0", "r1"]).held);
+        assert!(!judge_claim_revision(New, "r0", &["r0", "r1"]).held);
     }
 
     /// A claim of the Core 1.0.0 model, as cnab-go v0.6 wrote it.
