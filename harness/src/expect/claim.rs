@@ -653,9 +653,12 @@ mod tests {
             "protocol": "cnab-conformance-adapter/1", "outcome": "succeeded", "claim": claim
         }))
         .unwrap();
-        let mut case = CaseState::default();
-        case.seen_claims = earlier.iter().map(|r| json!({"revision": r})).collect();
-        case.seen_claims.push(claim);
+        let mut seen_claims: Vec<Value> = earlier.iter().map(|r| json!({"revision": r})).collect();
+        seen_claims.push(claim);
+        let case = CaseState {
+            seen_claims,
+            ..CaseState::default()
+        };
         let step = StepEvidence::new("status", "i", &resp, None, b"{}", None);
         let check = ClaimRevision {
             clauses: vec!["c".into()],
