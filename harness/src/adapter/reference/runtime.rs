@@ -217,6 +217,12 @@ impl Reference {
         kind: &ActionKind,
     ) -> Phase<Installation> {
         let store = Store::new(inv.state_dir, inv.installation);
+        if self.is(Mutant::ReplaceInstallationOnInstall) && inv.action == "install" {
+            // The defect: a second installation under a name already taken,
+            // replacing the first one's records.
+            let _ = std::fs::remove_dir_all(store.dir.join("claims"));
+            let _ = std::fs::remove_dir_all(store.dir.join("results"));
+        }
         let last_claim = store.list("claims").last().cloned();
         if !kind.stateless && inv.action != "install" && last_claim.is_none() {
             return stop(format!(
