@@ -8,7 +8,7 @@ use cnab_model::{DocumentKind, SpecVersion};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{ellipsize, CaseState, Check, Fill, Judgement, StepEvidence};
+use super::{ellipsize, CaseState, Check, Fill, Judgement, RevisionChange, StepEvidence};
 use crate::adapter::protocol::ClaimsFormat;
 
 /// What the report says when an expectation needs the store and the adapter
@@ -327,6 +327,138 @@ impl Check for ClaimField {
     }
 }
 
+/// `claim_revision`: the reported claim's `revision` is new, or the one of
+/// the claim the previous step reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRevision {
+    /// Clauses this checks.
+    pub clauses: Vec<String>,
+    /// `new`: differs from the revision of every claim reported earlier in
+    /// the case; `same`: equals that of the last claim reported before.
+    pub is: RevisionChange,
+}
+
+impl Check for ClaimRevision {
+    fn clauses(&self) -> &[String] {
+        &self.clauses
+    }
+
+    fn describe(&self) -> String {
+        match self.is {
+            RevisionChange::New => "claim revision is a new revision".to_string(),
+            RevisionChange::Same => "claim revision is the previous claim's".to_string(),
+        }
+    }
+
+    fn capability(&self) -> Option<&'static str> {
+        Some("claims")
+    }
+
+    fn fill(&mut self, fill: &Fill<'_>) {
+        fill.texts(&mut self.clauses);
+    }
+
+    fn evaluate(&self, step: &StepEvidence<'_>, case: &CaseState) -> Judgement {
+        let Some(claim) = &step.response.claim else {
+            return Judgement::fail(NO_CLAIM);
+        };
+        let revision = |c: &Value| {
+            c.get("revision")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let Some(got) = revision(claim) else {
+            return Judgement::fail("the reported claim has no string `revision`");
+        };
+        // The runner records this step's claim before judging it.
+        let earlier: Vec<String> = match case.seen_claims.split_last() {
+            Some((last, rest)) if last == claim => rest.iter().filter_map(revision).collect(),
+            _ => case.seen_claims.iter().filter_map(revision).collect(),
+        };
+        match self.is {
+            RevisionChange::New => Judgement::new(
+                !earlier.contains(&got),
+                format!("{got:?}; earlier: {earlier:?}"),
+            ),
+            RevisionChange::Same => Judgement::new(
+                earlier.last() == Some(&got),
+                format!(
+                    "{got:?}; previous claim's: {}",
+                    earlier
+                        .last()
+                        .map(|r| format!("{r:?}"))
+                        .unwrap_or_else(|| "no earlier claim".into())
+                ),
+            ),
+        }
+    }
+}
+
+/// `earlier_claims_stored`: every claim the runtime reported earlier in the
+/// case (by `id`) is still stored for the installation; whatever this step
+/// did, it did not replace the installation's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlierClaimsStored {
+    /// Clauses this checks.
+    pub clauses: Vec<String>,
+}
+
+impl Check for EarlierClaimsStored {
+    fn clauses(&self) -> &[String] {
+        &self.clauses
+    }
+
+    fn describe(&self) -> String {
+        "the claims reported by earlier steps are still stored".to_string()
+    }
+
+    fn capability(&self) -> Option<&'static str> {
+        Some("claims")
+    }
+
+    fn needs_store(&self) -> bool {
+        true
+    }
+
+    fn fill(&mut self, fill: &Fill<'_>) {
+        fill.texts(&mut self.clauses);
+    }
+
+    fn evaluate(&self, step: &StepEvidence<'_>, case: &CaseState) -> Judgement {
+        if step.claims_format.is_legacy() {
+            return Judgement::skip(legacy_skip(
+                step.claims_format,
+                "keeps one claim per installation, without `id`",
+            ));
+        }
+        let Some(s) = step.stored else {
+            return Judgement::fail(NO_STORE);
+        };
+        let id = |c: &Value| c.get("id").and_then(Value::as_str).map(str::to_string);
+        let mut earlier: Vec<&Value> = case.seen_claims.iter().collect();
+        // The runner records this step's claim before judging it.
+        if step.response.claim.is_some() {
+            earlier.pop();
+        }
+        let stored: BTreeSet<String> = s.claims.iter().filter_map(id).collect();
+        let lost: Vec<String> = earlier
+            .into_iter()
+            .filter_map(id)
+            .filter(|i| !stored.contains(i))
+            .collect();
+        Judgement::new(
+            lost.is_empty(),
+            if lost.is_empty() {
+                format!("{} claim(s) stored, earlier ones among them", stored.len())
+            } else {
+                format!("no longer stored: {}", lost.join(", "))
+            },
+        )
+    }
+}
+
 /// `result_status`: the last stored claim result has this status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -574,6 +706,70 @@ mod tests {
         let mut c = good();
         c["bundle"] = json!({});
         assert_eq!(failing(&c, f), ["claim.schema"]);
+    }
+
+    /// Judges `claim_revision` for a step that reported a claim with
+    /// `revision`, after claims with `earlier` revisions (the runner records
+    /// the step's own claim before judging it).
+    fn judge_claim_revision(is: RevisionChange, revision: &str, earlier: &[&str]) -> Judgement {
+        let claim = json!({"revision": revision});
+        let resp: crate::adapter::protocol::RunResponse = serde_json::from_value(json!({
+            "protocol": "cnab-conformance-adapter/1", "outcome": "succeeded", "claim": claim
+        }))
+        .unwrap();
+        let mut seen_claims: Vec<Value> = earlier.iter().map(|r| json!({"revision": r})).collect();
+        seen_claims.push(claim);
+        let case = CaseState {
+            seen_claims,
+            ..CaseState::default()
+        };
+        let step = StepEvidence::new("status", "i", &resp, None, b"{}", None);
+        let check = ClaimRevision {
+            clauses: vec!["c".into()],
+            is,
+        };
+        check.evaluate(&step, &case)
+    }
+
+    #[test]
+    fn claim_revision_compares_with_the_claims_reported_before() {
+        use RevisionChange::{New, Same};
+        assert!(judge_claim_revision(Same, "r1", &["r0", "r1"]).held);
+        assert!(!judge_claim_revision(Same, "r0", &["r0", "r1"]).held);
+        assert!(!judge_claim_revision(Same, "r1", &[]).held);
+        assert!(judge_claim_revision(New, "r2", &["r0", "r1"]).held);
+        assert!(!judge_claim_revision(New, "r0", &["r0", "r1"]).held);
+    }
+
+    #[test]
+    fn earlier_claims_stored_fails_when_an_earlier_claim_is_gone() {
+        let judge = |stored: &[&str], format: ClaimsFormat| {
+            let resp: crate::adapter::protocol::RunResponse = serde_json::from_value(json!({
+                "protocol": "cnab-conformance-adapter/1", "outcome": "succeeded",
+                "claim": {"id": "c2"}
+            }))
+            .unwrap();
+            let store = crate::adapter::protocol::ClaimsResponse {
+                protocol: "cnab-conformance-adapter/1".into(),
+                claims: stored.iter().map(|i| json!({"id": i})).collect(),
+                results: vec![],
+            };
+            let case = CaseState {
+                seen_claims: vec![json!({"id": "c1"}), json!({"id": "c2"})],
+                ..CaseState::default()
+            };
+            let step = StepEvidence::new("install", "i", &resp, None, b"{}", Some(&store))
+                .with_claims_format(format);
+            EarlierClaimsStored {
+                clauses: vec!["c".into()],
+            }
+            .evaluate(&step, &case)
+        };
+        assert!(judge(&["c1", "c2"], ClaimsFormat::Claims1_0_0).held);
+        assert!(judge(&["c1"], ClaimsFormat::Claims1_0_0).held);
+        let j = judge(&["c2"], ClaimsFormat::Claims1_0_0);
+        assert!(!j.held && j.skip.is_none(), "{j:?}");
+        assert!(judge(&["c2"], ClaimsFormat::Core1_0_0).skip.is_some());
     }
 
     /// A claim of the Core 1.0.0 model, as cnab-go v0.6 wrote it.

@@ -17,7 +17,7 @@
 //! - [`output`]: outputs (`output_requested`, `output`, `output_absent`);
 //! - [`claim`]: claims and results (`claims_stored`, `claim_schema`,
 //!   `claim_id_ulid`, `claim_revision_ulid`, `claim_created_format`,
-//!   `claim_field`, `result_status`, `claim_retained`, `absent_from_claims`),
+//!   `claim_field`, `claim_revision`, `earlier_claims_stored`, `result_status`, `claim_retained`, `absent_from_claims`),
 //!   each judged by the claims format the runtime declares;
 //! - [`probe`]: what the probe saw inside the container (`probe_env`,
 //!   `probe_file`, `probe_file_is_bundle`, `probe_entrypoint`).
@@ -41,8 +41,8 @@ use crate::driver::OperationRecord;
 
 pub use claim::{
     format_skip, schema_problems, AbsentFromClaims, ClaimCreatedFormat, ClaimField, ClaimIdUlid,
-    ClaimRetained, ClaimRevisionUlid, ClaimSchema, ClaimsStored, ResultStatus, CLAIM_RULE_CLAUSES,
-    LEGACY_MODEL_CLAUSES,
+    ClaimRetained, ClaimRevision, ClaimRevisionUlid, ClaimSchema, ClaimsStored,
+    EarlierClaimsStored, ResultStatus, CLAIM_RULE_CLAUSES, LEGACY_MODEL_CLAUSES,
 };
 pub use env::{EnvAbsent, EnvEquals};
 pub use file::{FileAbsent, FileEquals, FileIsBundle, FileIsCurrentClaim, FilePresent};
@@ -96,6 +96,10 @@ pub enum Expectation {
     ClaimCreatedFormat(ClaimCreatedFormat),
     /// A field of the reported claim has this value.
     ClaimField(ClaimField),
+    /// The reported claim's `revision` is new, or the previous claim's.
+    ClaimRevision(ClaimRevision),
+    /// The claims reported by earlier steps are still stored.
+    EarlierClaimsStored(EarlierClaimsStored),
     /// The last stored claim result has this status.
     ResultStatus(ResultStatus),
     /// The invocation image the runtime ran has this `image` reference.
@@ -163,6 +167,8 @@ macro_rules! each_check {
             Expectation::ClaimRevisionUlid(c) => c,
             Expectation::ClaimCreatedFormat(c) => c,
             Expectation::ClaimField(c) => c,
+            Expectation::ClaimRevision(c) => c,
+            Expectation::EarlierClaimsStored(c) => c,
             Expectation::ResultStatus(c) => c,
             Expectation::ImageIs(c) => c,
             Expectation::ClaimRetained(c) => c,

@@ -143,11 +143,15 @@ fn cases_check_rejects_an_undeclared_output() {
 /// Bundles are checked as the harness writes them (canonical JSON included).
 /// Cases whose bundles break a static rule on purpose, with the clause they
 /// break: the runtime's handling of exactly that is what they test.
-const DELIBERATELY_INVALID: &[(&str, &str)] = &[(
+const DELIBERATELY_INVALID: &[(&str, &str)] = &[
     // 103: a runtime that receives a relative path treats it as rooted.
-    "params.relative-path",
-    "core.parameters.path.absolute",
-)];
+    ("params.relative-path", "core.parameters.path.absolute"),
+    // 101: a runtime refuses a custom action named like a built-in one.
+    (
+        "actions.builtin-named-custom-refused",
+        "core.actions.builtin_not_declared",
+    ),
+];
 
 #[test]
 fn case_bundles_are_valid_bundles_unless_deliberately_not() {

@@ -91,6 +91,15 @@ pub enum Mutant {
     RejectCustomActionBundles,
     /// `CNAB_LAST_REVISION` carries the new revision instead of the previous one.
     WrongLastRevision,
+    /// A bundle declaring a custom action named `install`, `upgrade` or
+    /// `uninstall` is run, the declaration shadowing the built-in action.
+    AllowBuiltinNamedCustomActions,
+    /// The claim of a custom action with `modifies: false` gets a fresh
+    /// revision, while the image still sees the installation's revision.
+    NewClaimRevisionForNonModifying,
+    /// An install under a name already taken starts a new installation,
+    /// replacing the records of the one that had the name.
+    ReplaceInstallationOnInstall,
     /// The image is run without checking it against its `contentDigest`
     /// (only a driver that sees digests, the Docker one, can show it).
     SkipDigestCheck,
@@ -151,6 +160,9 @@ impl Mutant {
         Mutant::RefuseAfterFailure,
         Mutant::RejectCustomActionBundles,
         Mutant::WrongLastRevision,
+        Mutant::AllowBuiltinNamedCustomActions,
+        Mutant::NewClaimRevisionForNonModifying,
+        Mutant::ReplaceInstallationOnInstall,
         Mutant::SkipDigestCheck,
         Mutant::OutputsAsList,
         Mutant::CoreClaimsModel,
@@ -201,6 +213,9 @@ impl Mutant {
             Mutant::RefuseAfterFailure => "refuse-after-failure",
             Mutant::RejectCustomActionBundles => "reject-custom-action-bundles",
             Mutant::WrongLastRevision => "wrong-last-revision",
+            Mutant::AllowBuiltinNamedCustomActions => "allow-builtin-named-custom-actions",
+            Mutant::NewClaimRevisionForNonModifying => "new-claim-revision-for-non-modifying",
+            Mutant::ReplaceInstallationOnInstall => "replace-installation-on-install",
             Mutant::SkipDigestCheck => "skip-digest-check",
             Mutant::OutputsAsList => "outputs-as-list",
             Mutant::CoreClaimsModel => "core-claims-model",
@@ -274,6 +289,9 @@ impl Mutant {
             Mutant::RefuseAfterFailure => &["core.runtime.failure.uninstall_resolves"],
             Mutant::RejectCustomActionBundles => &["core.actions.unsupported_tolerated"],
             Mutant::WrongLastRevision => &["core.runtime.env.CNAB_LAST_REVISION"],
+            Mutant::AllowBuiltinNamedCustomActions => &["core.actions.builtin_names_refused"],
+            Mutant::NewClaimRevisionForNonModifying => &["claim.revision.stable_on_readonly"],
+            Mutant::ReplaceInstallationOnInstall => &["core.runtime.installation.unique"],
             Mutant::SkipDigestCheck => &["core.runtime.contentDigest.verify"],
             // Outputs are not collected: the rules that need collected
             // values break; which outputs are requested does not.

@@ -20,6 +20,8 @@ use crate::driver::{DigestCheck, Driver, Operation};
 pub const CLAIMS_VERSION: &str = "CNAB-Claims-1.0.0";
 /// The value cnab-go uses, for the `draft-claims-version` mutant.
 const DRAFT_CLAIMS_VERSION: &str = "1.0.0-DRAFT+b5ed2f3";
+/// The built-in actions (101 § Custom Actions).
+const BUILTIN_ACTIONS: &[&str] = &["install", "upgrade", "uninstall"];
 /// Extensions the reference supports in `requiredExtensions` (none).
 pub const SUPPORTED_EXTENSIONS: &[&str] = &[];
 
@@ -100,7 +102,12 @@ impl Reference {
         let mut warnings: Vec<String> = Vec::new();
         let image = self.choose_image(&bundle, driver, &mut warnings)?;
         let (revision, last_revision) = self.revision(inv.action, &kind, &installation);
-        let claim = self.open_claim(&bundle, inv, &revision, &injection);
+        let claim_revision = if self.is(Mutant::NewClaimRevisionForNonModifying) && !kind.modifies {
+            new_ulid()
+        } else {
+            revision.clone()
+        };
+        let claim = self.open_claim(&bundle, inv, &claim_revision, &injection);
         let record = !kind.stateless || self.is(Mutant::RecordStateless);
         if record {
             self.record_claim(&installation.store, &claim)?;
@@ -167,7 +174,20 @@ impl Reference {
     /// The action: built in, or declared in `actions`.
     fn action_kind(&self, bundle: &Value, action: &str) -> Phase<ActionKind> {
         let actions = object(bundle, "actions");
-        let builtin = matches!(action, "install" | "upgrade" | "uninstall");
+        // 101 § Custom Actions: no custom action may be named like a
+        // built-in one; such a bundle is refused whatever the action.
+        let shadowing: Vec<&str> = BUILTIN_ACTIONS
+            .iter()
+            .copied()
+            .filter(|b| actions.contains_key(*b))
+            .collect();
+        if !shadowing.is_empty() && !self.is(Mutant::AllowBuiltinNamedCustomActions) {
+            return stop(format!(
+                "the bundle declares custom action(s) named like built-in actions: {}",
+                shadowing.join(", ")
+            ));
+        }
+        let builtin = BUILTIN_ACTIONS.contains(&action);
         let declared = actions.get(action);
         if !builtin && declared.is_none() && !self.is(Mutant::RunUndeclaredActions) {
             return stop(format!(
@@ -197,6 +217,12 @@ impl Reference {
         kind: &ActionKind,
     ) -> Phase<Installation> {
         let store = Store::new(inv.state_dir, inv.installation);
+        if self.is(Mutant::ReplaceInstallationOnInstall) && inv.action == "install" {
+            // The defect: a second installation under a name already taken,
+            // replacing the first one's records.
+            let _ = std::fs::remove_dir_all(store.dir.join("claims"));
+            let _ = std::fs::remove_dir_all(store.dir.join("results"));
+        }
         let last_claim = store.list("claims").last().cloned();
         if !kind.stateless && inv.action != "install" && last_claim.is_none() {
             return stop(format!(
