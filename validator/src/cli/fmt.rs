@@ -14,20 +14,61 @@ use sha2::{Digest, Sha256};
 use super::args::FmtArgs;
 use super::inputs::Input;
 
+/// Why a document has no canonical form: the exit code it earns and the
+/// message for stderr.
+type Refusal = (u8, String);
+
 /// Parses `bytes` and writes its canonical form, or says why it cannot.
+///
+/// A document that is not JSON, or that repeats a key, is refused with
+/// exit 2: canonicalizing it would silently keep one of the values and drop
+/// the others, so `fmt --write` and `digest` never lose data. A well-formed
+/// document that the profile cannot express (a float under OLPC) is a
+/// finding (exit 1).
 fn canonical_form(
     name: &str,
     bytes: &[u8],
     profile: Profile,
-) -> std::result::Result<(Vec<u8>, json::Parsed), String> {
+) -> std::result::Result<(Vec<u8>, json::Parsed), Refusal> {
     let parsed = json::parse(bytes, &ParseLimits::default()).map_err(|e| {
         let (line, col) = LineIndex::new(bytes).line_col(bytes, e.offset);
-        format!("{name}:{line}:{col}: not JSON: {}", e.message)
+        (
+            exit::ERROR,
+            format!("{name}:{line}:{col}: not JSON: {}", e.message),
+        )
     })?;
+    if let Some(dup) = parsed.duplicates.first() {
+        let index = LineIndex::new(bytes);
+        let (line, col) = index.line_col(bytes, dup.second.start);
+        let (fline, fcol) = index.line_col(bytes, dup.first.start);
+        let key = dup
+            .pointer
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .replace("~1", "/")
+            .replace("~0", "~");
+        let more = parsed.duplicates.len() - 1;
+        let others = if more > 0 {
+            format!(" ({more} more duplicate key(s))")
+        } else {
+            String::new()
+        };
+        return Err((
+            exit::ERROR,
+            format!(
+                "{name}:{line}:{col}: duplicate key `{key}` (first at {fline}:{fcol}); \
+                 refusing to canonicalize, which would drop one of the values{others}"
+            ),
+        ));
+    }
     let out = canonicalize(&parsed.root, profile).map_err(|e| {
-        format!(
-            "{name}: cannot be written as {profile} canonical JSON at `{}`: {}",
-            e.pointer, e.message
+        (
+            exit::FINDINGS,
+            format!(
+                "{name}: cannot be written as {profile} canonical JSON at `{}`: {}",
+                e.pointer, e.message
+            ),
         )
     })?;
     Ok((out, parsed))
@@ -53,9 +94,9 @@ pub fn fmt(args: FmtArgs) -> Result<u8> {
         };
         let (canonical, parsed) = match canonical_form(&name, &bytes, profile) {
             Ok(c) => c,
-            Err(msg) => {
+            Err((refusal, msg)) => {
                 eprintln!("cnab-validate: {msg}");
-                code = code.max(exit::FINDINGS);
+                code = code.max(refusal);
                 continue;
             }
         };
@@ -128,9 +169,9 @@ pub fn digest(profile: Profile, file: &Path) -> Result<u8> {
             out.flush()?;
             Ok(exit::CLEAN)
         }
-        Err(msg) => {
+        Err((refusal, msg)) => {
             eprintln!("cnab-validate: {msg}");
-            Ok(exit::FINDINGS)
+            Ok(refusal)
         }
     }
 }

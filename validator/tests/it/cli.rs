@@ -261,7 +261,7 @@ fn fmt_prints_checks_and_writes_atomically() {
 
     let broken = write(dir.path(), "broken.json", "{\"a\": ");
     let r = run(&["fmt", "--write", s(&broken)]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2, "a document that is not JSON is refused");
     assert!(
         r.stderr.contains("broken.json:1:7: not JSON"),
         "{}",
@@ -274,6 +274,39 @@ fn fmt_prints_checks_and_writes_atomically() {
     assert_eq!(r.code, 1);
     assert_eq!(fs::read_to_string(&float).unwrap(), r#"{"x": 1.5}"#);
     assert_eq!(run(&["fmt", "--write", "-"]).code, 2);
+}
+
+#[test]
+fn fmt_and_digest_refuse_duplicate_keys_and_malformed_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"a\": 1,\n \"a\": 2}";
+    let dup = write(dir.path(), "dup.json", text);
+    for args in [
+        vec!["fmt", "--write", s(&dup)],
+        vec!["fmt", s(&dup)],
+        vec!["digest", s(&dup)],
+        vec!["digest", "--profile", "olpc", s(&dup)],
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("dup.json:2:2: duplicate key `a`"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    }
+    assert_eq!(fs::read_to_string(&dup).unwrap(), text, "never rewritten");
+
+    let broken = write(dir.path(), "broken.json", "[1,]");
+    let r = run(&["digest", s(&broken)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("broken.json:1:4: not JSON"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
 }
 
 #[test]

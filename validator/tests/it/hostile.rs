@@ -503,7 +503,12 @@ fn fmt_write_only_rewrites_the_file_named_and_only_when_needed() {
     let b1 = age(&broken);
     let b2 = age(&float);
     let r = run(&["fmt", "--profile", "olpc", "--write", s(&broken), s(&float)]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 2, "not JSON is refused: {}", r.stderr);
+    assert_eq!(
+        run(&["fmt", "--profile", "olpc", "--write", s(&float)]).code,
+        1,
+        "a float under OLPC is a finding"
+    );
     assert_eq!((mtime(&broken), mtime(&float)), (b1, b2));
     assert_eq!(fs::read_to_string(&broken).expect("read"), "{\"a\": [1,");
 
