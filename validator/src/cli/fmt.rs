@@ -134,7 +134,8 @@ pub fn fmt(args: FmtArgs) -> Result<u8> {
 /// A symbolic link is refused rather than followed or replaced: following it
 /// would write outside the directory the user named, and replacing it would
 /// silently turn the link into a copy. Anything but a regular file (a FIFO,
-/// a device) is refused too.
+/// a device) is refused too, and so is a file with more than one hard link:
+/// the rename would leave the other names pointing at the old content.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -146,6 +147,17 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     if !meta.is_file() {
         bail!("it is not a regular file; --write rewrites regular files only");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            bail!(
+                "it has {} hard links; --write would split it from its other names \
+                 (rewrite a copy, or print with `fmt` and redirect)",
+                meta.nlink()
+            );
+        }
     }
     let permissions = meta.permissions();
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;

@@ -528,6 +528,17 @@ fn fmt_write_only_rewrites_the_file_named_and_only_when_needed() {
     assert_eq!(mtime(&target), t);
     assert_eq!(fs::read_to_string(&target).expect("read"), pretty);
 
+    // A hard-linked file is refused like a symlink: replacing it by rename
+    // would silently split it from its other names.
+    let other = dir.path().join("other-name.json");
+    fs::hard_link(&target, &other).expect("hard link");
+    let r = run(&["fmt", "--write", s(&other)]);
+    r.says_on_stderr(2, "has 2 hard links");
+    assert_eq!(mtime(&target), t);
+    assert_eq!(fs::read_to_string(&other).expect("read"), pretty);
+    assert_eq!(fs::metadata(&other).expect("meta").nlink(), 2);
+    fs::remove_file(&other).expect("unlink");
+
     // A rewrite goes through a new file in the same directory: the inode
     // changes, the permissions stay, nothing else appears in the directory.
     use std::os::unix::fs::PermissionsExt;
