@@ -112,9 +112,12 @@ pub fn fmt(args: FmtArgs) -> Result<u8> {
             }
         } else if args.write {
             if canonical != bytes {
-                if let Err(e) = write_atomically(file, &canonical) {
-                    eprintln!("cnab-validate: cannot write `{name}`: {e:#}");
-                    code = exit::ERROR;
+                match write_atomically(file, &canonical) {
+                    Ok(()) => eprintln!("cnab-validate: rewrote `{name}` ({profile})"),
+                    Err(e) => {
+                        eprintln!("cnab-validate: cannot write `{name}`: {e:#}");
+                        code = exit::ERROR;
+                    }
                 }
             }
         } else {

@@ -253,6 +253,18 @@ fn fmt_prints_checks_and_writes_atomically() {
 
     let write_run = run(&["fmt", "--write", s(&f)]);
     assert_eq!(write_run.code, 0, "{}", write_run.stderr);
+    assert!(
+        write_run.stderr.contains("rewrote `") && write_run.stderr.contains("bundle.json"),
+        "fmt --write says what it rewrote: {}",
+        write_run.stderr
+    );
+    let again = run(&["fmt", "--write", s(&f)]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.is_empty(),
+        "nothing rewritten, nothing said: {}",
+        again.stderr
+    );
     assert_eq!(fs::read_to_string(&f).unwrap(), clean_bundle());
     assert_eq!(run(&["fmt", "--check", s(&f)]).code, 0);
     assert_eq!(run(&["fmt", "--check", "--profile", "olpc", s(&f)]).code, 0);
