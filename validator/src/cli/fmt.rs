@@ -62,6 +62,18 @@ fn canonical_form(
             ),
         ));
     }
+    if profile == Profile::Olpc {
+        if let Some(offset) = control_character(&parsed.root) {
+            let (line, col) = LineIndex::new(bytes).line_col(bytes, offset);
+            return Err((
+                exit::FINDINGS,
+                format!(
+                    "{name}:{line}:{col}: a string holds a control character, which OLPC \
+                     writes raw (not JSON); use `--profile jcs`, which escapes it"
+                ),
+            ));
+        }
+    }
     let out = canonicalize(&parsed.root, profile).map_err(|e| {
         (
             exit::FINDINGS,
@@ -72,6 +84,30 @@ fn canonical_form(
         )
     })?;
     Ok((out, parsed))
+}
+
+/// The start of the first string token (key or value) holding a control
+/// character (U+0000 to U+001F), walking without recursion.
+fn control_character(root: &json::Node) -> Option<usize> {
+    use json::NodeValue;
+    let has = |s: &str| s.chars().any(|c| u32::from(c) < 0x20);
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            NodeValue::String(s) if has(s) => return Some(node.span.start),
+            NodeValue::Array(items) => stack.extend(items.iter().rev()),
+            NodeValue::Object(members) => {
+                for m in members {
+                    if has(&m.key) {
+                        return Some(m.key_span.start);
+                    }
+                }
+                stack.extend(members.iter().rev().map(|m| &m.value));
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 pub fn fmt(args: FmtArgs) -> Result<u8> {

@@ -322,6 +322,30 @@ fn fmt_and_digest_refuse_duplicate_keys_and_malformed_json() {
 }
 
 #[test]
+fn olpc_refuses_control_characters_and_names_jcs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"a\": \"tab\\there\"}";
+    let f = write(dir.path(), "ctl.json", text);
+    for args in [
+        vec!["fmt", "--profile", "olpc", "--write", s(&f)],
+        vec!["digest", "--profile", "olpc", s(&f)],
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("ctl.json:1:7: a string holds a control character"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("--profile jcs"), "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+    assert_eq!(fs::read_to_string(&f).unwrap(), text);
+    assert_eq!(run(&["digest", "--profile", "jcs", s(&f)]).code, 0);
+}
+
+#[test]
 fn digest_hashes_the_canonical_form() {
     let fixture = corpus("spec-examples/from-spec-text/101-thin-bundle.canonical.json");
     let pretty = corpus("spec-examples/from-spec-text/101-thin-bundle.json");
