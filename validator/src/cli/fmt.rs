@@ -203,6 +203,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     fs::set_permissions(tmp.path(), permissions)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Keeping the owner needs privilege; without it the new file is the
+        // caller's, as any editor would leave it.
+        let _ = std::os::unix::fs::chown(tmp.path(), Some(meta.uid()), Some(meta.gid()));
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

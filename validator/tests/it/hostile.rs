@@ -559,6 +559,17 @@ fn fmt_write_only_rewrites_the_file_named_and_only_when_needed() {
     let entries: Vec<_> = fs::read_dir(work.path()).expect("dir").collect();
     assert_eq!(entries.len(), 1, "no temporary file is left behind");
 
+    // The owner is kept when the process may set it (root here, in CI).
+    if nix_is_root() {
+        let owned = write(work.path(), "owned.json", &pretty);
+        std::os::unix::fs::chown(&owned, Some(4321), Some(4322)).expect("chown");
+        let r = run(&["fmt", "--write", s(&owned)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let meta = fs::metadata(&owned).expect("meta");
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4322), "owner kept");
+        fs::remove_file(&owned).expect("rm");
+    }
+
     // A FIFO is not rewritten (and not blocked on: it is refused before
     // anything is read only if nothing writes, so give it a writer).
     let fifo = work.path().join("pipe.json");
@@ -610,4 +621,9 @@ fn a_full_disk_on_stdout_is_an_io_error_and_closed_stdin_is_empty() {
         "{}",
         r.stdout
     );
+}
+
+fn nix_is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
 }
