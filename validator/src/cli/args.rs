@@ -144,7 +144,7 @@ pub struct FmtArgs {
     #[arg(long, value_enum, default_value_t = ProfileArg::Jcs)]
     pub profile: ProfileArg,
     /// Replace each file with its canonical form (atomically; never when it
-    /// does not parse).
+    /// does not parse or repeats a key: exit 2).
     #[arg(long, conflicts_with = "check")]
     pub write: bool,
     /// Exit 1 when a file is not canonical; print nothing else.

@@ -253,6 +253,18 @@ fn fmt_prints_checks_and_writes_atomically() {
 
     let write_run = run(&["fmt", "--write", s(&f)]);
     assert_eq!(write_run.code, 0, "{}", write_run.stderr);
+    assert!(
+        write_run.stderr.contains("rewrote `") && write_run.stderr.contains("bundle.json"),
+        "fmt --write says what it rewrote: {}",
+        write_run.stderr
+    );
+    let again = run(&["fmt", "--write", s(&f)]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.is_empty(),
+        "nothing rewritten, nothing said: {}",
+        again.stderr
+    );
     assert_eq!(fs::read_to_string(&f).unwrap(), clean_bundle());
     assert_eq!(run(&["fmt", "--check", s(&f)]).code, 0);
     assert_eq!(run(&["fmt", "--check", "--profile", "olpc", s(&f)]).code, 0);
@@ -261,7 +273,7 @@ fn fmt_prints_checks_and_writes_atomically() {
 
     let broken = write(dir.path(), "broken.json", "{\"a\": ");
     let r = run(&["fmt", "--write", s(&broken)]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2, "a document that is not JSON is refused");
     assert!(
         r.stderr.contains("broken.json:1:7: not JSON"),
         "{}",
@@ -274,6 +286,63 @@ fn fmt_prints_checks_and_writes_atomically() {
     assert_eq!(r.code, 1);
     assert_eq!(fs::read_to_string(&float).unwrap(), r#"{"x": 1.5}"#);
     assert_eq!(run(&["fmt", "--write", "-"]).code, 2);
+}
+
+#[test]
+fn fmt_and_digest_refuse_duplicate_keys_and_malformed_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"a\": 1,\n \"a\": 2}";
+    let dup = write(dir.path(), "dup.json", text);
+    for args in [
+        vec!["fmt", "--write", s(&dup)],
+        vec!["fmt", s(&dup)],
+        vec!["digest", s(&dup)],
+        vec!["digest", "--profile", "olpc", s(&dup)],
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("dup.json:2:2: duplicate key `a`"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
+    }
+    assert_eq!(fs::read_to_string(&dup).unwrap(), text, "never rewritten");
+
+    let broken = write(dir.path(), "broken.json", "[1,]");
+    let r = run(&["digest", s(&broken)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("broken.json:1:4: not JSON"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty());
+}
+
+#[test]
+fn olpc_refuses_control_characters_and_names_jcs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "{\"a\": \"tab\\there\"}";
+    let f = write(dir.path(), "ctl.json", text);
+    for args in [
+        vec!["fmt", "--profile", "olpc", "--write", s(&f)],
+        vec!["digest", "--profile", "olpc", s(&f)],
+    ] {
+        let r = run(&args);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("ctl.json:1:7: a string holds a control character"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("--profile jcs"), "{}", r.stderr);
+        assert!(r.stdout.is_empty());
+    }
+    assert_eq!(fs::read_to_string(&f).unwrap(), text);
+    assert_eq!(run(&["digest", "--profile", "jcs", s(&f)]).code, 0);
 }
 
 #[test]

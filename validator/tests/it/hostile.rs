@@ -503,7 +503,12 @@ fn fmt_write_only_rewrites_the_file_named_and_only_when_needed() {
     let b1 = age(&broken);
     let b2 = age(&float);
     let r = run(&["fmt", "--profile", "olpc", "--write", s(&broken), s(&float)]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 2, "not JSON is refused: {}", r.stderr);
+    assert_eq!(
+        run(&["fmt", "--profile", "olpc", "--write", s(&float)]).code,
+        1,
+        "a float under OLPC is a finding"
+    );
     assert_eq!((mtime(&broken), mtime(&float)), (b1, b2));
     assert_eq!(fs::read_to_string(&broken).expect("read"), "{\"a\": [1,");
 
@@ -522,6 +527,17 @@ fn fmt_write_only_rewrites_the_file_named_and_only_when_needed() {
         .is_symlink());
     assert_eq!(mtime(&target), t);
     assert_eq!(fs::read_to_string(&target).expect("read"), pretty);
+
+    // A hard-linked file is refused like a symlink: replacing it by rename
+    // would silently split it from its other names.
+    let other = dir.path().join("other-name.json");
+    fs::hard_link(&target, &other).expect("hard link");
+    let r = run(&["fmt", "--write", s(&other)]);
+    r.says_on_stderr(2, "has 2 hard links");
+    assert_eq!(mtime(&target), t);
+    assert_eq!(fs::read_to_string(&other).expect("read"), pretty);
+    assert_eq!(fs::metadata(&other).expect("meta").nlink(), 2);
+    fs::remove_file(&other).expect("unlink");
 
     // A rewrite goes through a new file in the same directory: the inode
     // changes, the permissions stay, nothing else appears in the directory.
@@ -542,6 +558,17 @@ fn fmt_write_only_rewrites_the_file_named_and_only_when_needed() {
     assert_eq!(meta.permissions().mode() & 0o777, 0o640);
     let entries: Vec<_> = fs::read_dir(work.path()).expect("dir").collect();
     assert_eq!(entries.len(), 1, "no temporary file is left behind");
+
+    // The owner is kept when the process may set it (root here, in CI).
+    if nix_is_root() {
+        let owned = write(work.path(), "owned.json", &pretty);
+        std::os::unix::fs::chown(&owned, Some(4321), Some(4322)).expect("chown");
+        let r = run(&["fmt", "--write", s(&owned)]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let meta = fs::metadata(&owned).expect("meta");
+        assert_eq!((meta.uid(), meta.gid()), (4321, 4322), "owner kept");
+        fs::remove_file(&owned).expect("rm");
+    }
 
     // A FIFO is not rewritten (and not blocked on: it is refused before
     // anything is read only if nothing writes, so give it a writer).
@@ -594,4 +621,9 @@ fn a_full_disk_on_stdout_is_an_io_error_and_closed_stdin_is_empty() {
         "{}",
         r.stdout
     );
+}
+
+fn nix_is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
 }
