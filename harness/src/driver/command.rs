@@ -72,6 +72,9 @@ impl Driver for CommandDriver {
                 path: self.program.clone(),
                 source,
             })?;
+        if out.interrupted.is_some() {
+            return Err(DriverError::Interrupted);
+        }
         if out.timed_out {
             return Err(DriverError::Timeout(self.timeout));
         }
@@ -114,6 +117,9 @@ impl Driver for CommandDriver {
                 path: self.program.clone(),
                 source,
             })?;
+        if out.interrupted.is_some() {
+            return Err(DriverError::Interrupted);
+        }
         if out.timed_out {
             return Err(DriverError::Timeout(self.timeout));
         }
