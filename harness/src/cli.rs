@@ -304,7 +304,9 @@ struct RunArgs {
     /// Timeout of each adapter call, in seconds.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
-    /// Where to write the JSON report (default: reports/runs/<time>-<runtime>.json).
+    /// Where to write the JSON report (default: reports/runs/<time>-<runtime>.json,
+    /// with `-2`, `-3`... when taken). A device, FIFO or link is written
+    /// through, never replaced; checked before the run starts.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Read case files from this directory instead of the embedded ones.

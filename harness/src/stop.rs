@@ -13,11 +13,23 @@
 //! handler that only listens for Ctrl-C (the Docker engine's, while a
 //! container runs) hears them too.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// The plain SIGINT handler installed before ours (the Docker driver's), 0
+/// when there was none; ours calls it, so its flag is set too.
+static PREVIOUS_SIGINT: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn on_stop(sig: libc::c_int) {
+    if sig == libc::SIGINT {
+        let previous = PREVIOUS_SIGINT.load(Ordering::SeqCst);
+        if previous != 0 {
+            // SAFETY: a plain handler (`fn(c_int)`, no SA_SIGINFO) that was
+            // installed for SIGINT before this one.
+            let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(previous) };
+            f(sig);
+        }
+    }
     let first = SIGNAL
         .compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst)
         .is_ok();
@@ -30,8 +42,8 @@ extern "C" fn on_stop(sig: libc::c_int) {
     }
 }
 
-/// Makes SIGINT, SIGTERM and SIGHUP set the stop flag. Call it after any
-/// other SIGINT handler of the run is installed, so that this one is kept.
+/// Makes SIGINT, SIGTERM and SIGHUP set the stop flag. A plain SIGINT
+/// handler installed before (the Docker driver's) is still called.
 pub fn catch_stop_signals() {
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: installing a handler that only touches an atomic and
@@ -42,7 +54,17 @@ pub fn catch_stop_signals() {
             action.sa_sigaction = handler as libc::sighandler_t;
             action.sa_flags = libc::SA_RESTART;
             libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(sig, &action, std::ptr::null_mut());
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(sig, &action, &mut old);
+            let previous = old.sa_sigaction;
+            if sig == libc::SIGINT
+                && old.sa_flags & libc::SA_SIGINFO == 0
+                && previous != libc::SIG_DFL
+                && previous != libc::SIG_IGN
+                && previous != handler as libc::sighandler_t
+            {
+                PREVIOUS_SIGINT.store(previous, Ordering::SeqCst);
+            }
         }
     }
 }
