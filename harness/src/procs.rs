@@ -212,13 +212,21 @@ mod tests {
     fn a_call_token_finds_a_process_in_another_session() {
         let token = call_token();
         let mut child = std::process::Command::new("setsid")
-            .args(["sleep", "30"])
+            .args(["sh", "-c", "echo ready; exec sleep 30"])
             .env(ENV_CALL, &token)
+            .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap();
         let pid = child.id() as libc::pid_t;
-        // setsid may exec in place or fork; either way the sleeper carries
-        // the token.
+        // Once it speaks, it runs with its own environment (before exec,
+        // /proc shows the parent's).
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        assert_eq!(line, "ready\n");
         assert!(end_call(&token, &BTreeSet::new()) >= 1);
         let _ = child.wait();
         assert!(is_gone(pid));
