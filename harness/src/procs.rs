@@ -19,7 +19,7 @@
 //! inspected, and a process that changes its environment and closes every
 //! inherited descriptor is found only as a descendant.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The variable marking every process started for one adapter or driver
@@ -32,6 +32,18 @@ pub const ENV_CALL: &str = "CNAB_CONFORMANCE_CALL";
 pub fn become_subreaper() -> bool {
     // SAFETY: prctl with an integer argument; no memory is shared.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) == 0 }
+}
+
+/// Held while a call's child is spawned and while [`end_call`] looks for
+/// processes: between its fork and its exec a child holds copies of all of
+/// this process's descriptors, other calls' pipes included, so no scan may
+/// see one. `Command::spawn` returns only after the exec.
+static SPAWNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Spawns `cmd` so that no [`end_call`] runs while it forks and execs.
+pub fn spawn(cmd: &mut std::process::Command) -> std::io::Result<std::process::Child> {
+    let _guard = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
+    cmd.spawn()
 }
 
 /// A value for [`ENV_CALL`] no other call of any process shares.
@@ -87,14 +99,30 @@ fn environ_has(pid: libc::pid_t, entry: &[u8]) -> bool {
         .unwrap_or(false)
 }
 
-fn holds_any(pid: libc::pid_t, links: &BTreeSet<String>) -> bool {
+/// The access mode (`O_RDONLY`, `O_WRONLY`) of descriptor `fd` of `pid`.
+fn access_mode(pid: libc::pid_t, fd: &std::ffi::OsStr) -> Option<libc::c_int> {
+    let info =
+        std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{}", fd.to_string_lossy())).ok()?;
+    let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?.trim();
+    libc::c_int::from_str_radix(flags, 8)
+        .ok()
+        .map(|f| f & libc::O_ACCMODE)
+}
+
+/// Whether `pid` holds one of `ends`: a pipe's link text with the access
+/// mode that counts (the write end of the child's stdout and stderr, the
+/// read end of its stdin). The other ends are ours, and a process of ours
+/// forked for another call holds copies of them until it execs.
+fn holds_any(pid: libc::pid_t, ends: &BTreeMap<String, libc::c_int>) -> bool {
     let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
         return false;
     };
     fds.filter_map(Result::ok).any(|fd| {
-        std::fs::read_link(fd.path())
-            .map(|t| links.contains(&*t.to_string_lossy()))
-            .unwrap_or(false)
+        let Ok(target) = std::fs::read_link(fd.path()) else {
+            return false;
+        };
+        ends.get(&*target.to_string_lossy())
+            .is_some_and(|&mode| access_mode(pid, &fd.file_name()) == Some(mode))
     })
 }
 
@@ -108,12 +136,14 @@ pub fn pipe_link(fd: std::os::fd::BorrowedFd<'_>) -> Option<String> {
 }
 
 /// Kills (SIGKILL) every process other than this one that carries
-/// `ENV_CALL=token` or holds one of `pipes` (`pipe:[inode]` links), then
-/// reaps those that were this process's own children. Returns how many.
-pub fn end_call(token: &str, pipes: &BTreeSet<String>) -> usize {
+/// `ENV_CALL=token` or holds one of the call's pipe ends (`pipe:[inode]`
+/// to the access mode that counts, see [`holds_any`]), then reaps those
+/// that were this process's own children. Returns how many.
+pub fn end_call(token: &str, pipes: &BTreeMap<String, libc::c_int>) -> usize {
     let me = std::process::id() as libc::pid_t;
     let entry = format!("{ENV_CALL}={token}");
     let mut killed = Vec::new();
+    let guard = SPAWNING.lock().unwrap_or_else(|e| e.into_inner());
     for pid in pids() {
         if pid == me || pid <= 1 {
             continue;
@@ -126,6 +156,7 @@ pub fn end_call(token: &str, pipes: &BTreeSet<String>) -> usize {
             killed.push(pid);
         }
     }
+    drop(guard);
     reap_children(&killed);
     killed.len()
 }
@@ -227,7 +258,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(line, "ready\n");
-        assert!(end_call(&token, &BTreeSet::new()) >= 1);
+        assert!(end_call(&token, &BTreeMap::new()) >= 1);
         let _ = child.wait();
         assert!(is_gone(pid));
     }

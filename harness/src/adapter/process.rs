@@ -8,7 +8,7 @@
 //! call's timeout: a pipe kept open by a process that could not be killed
 //! never holds the suite past it.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::process::CommandExt;
@@ -142,18 +142,20 @@ pub fn run(
         .process_group(0);
     let started = Instant::now();
     let deadline = started + timeout;
-    let mut child = cmd.spawn()?;
+    let mut child = procs::spawn(&mut cmd)?;
     let pid = child.id() as libc::pid_t;
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let out = child.stdout.take().expect("stdout is piped");
     let err = child.stderr.take().expect("stderr is piped");
-    let pipes: BTreeSet<String> = [
-        procs::pipe_link(stdin.as_fd()),
-        procs::pipe_link(out.as_fd()),
-        procs::pipe_link(err.as_fd()),
+    // The ends that matter in another process: whoever writes the child's
+    // stdout or stderr, or reads its stdin.
+    let pipes: BTreeMap<String, libc::c_int> = [
+        (procs::pipe_link(stdin.as_fd()), libc::O_RDONLY),
+        (procs::pipe_link(out.as_fd()), libc::O_WRONLY),
+        (procs::pipe_link(err.as_fd()), libc::O_WRONLY),
     ]
     .into_iter()
-    .flatten()
+    .filter_map(|(link, mode)| Some((link?, mode)))
     .collect();
     let input = input.to_vec();
     // Not joined: a process that holds stdin without reading it is killed
