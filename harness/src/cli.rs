@@ -198,7 +198,7 @@ fn read_reports(paths: &[PathBuf]) -> Result<Vec<RunReport>> {
     paths
         .iter()
         .map(|p| {
-            let text = std::fs::read_to_string(p)
+            let text = cnab_harness::io::read_regular_string(p, cnab_harness::io::MAX_FILE)
                 .with_context(|| format!("cannot read {}", p.display()))?;
             RunReport::from_json(&text).with_context(|| format!("in {}", p.display()))
         })
@@ -304,7 +304,9 @@ struct RunArgs {
     /// Timeout of each adapter call, in seconds.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
-    /// Where to write the JSON report (default: reports/runs/<time>-<runtime>.json).
+    /// Where to write the JSON report (default: reports/runs/<time>-<runtime>.json,
+    /// with `-2`, `-3`... when taken). A device, FIFO or link is written
+    /// through, never replaced; checked before the run starts.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Read case files from this directory instead of the embedded ones.
@@ -494,6 +496,8 @@ fn selftest(mutants: Vec<Mutant>, driver: DriverArg, timeout: u64) -> Result<Exi
     }
     let exe = std::env::current_exe().context("cannot find this executable")?;
     let driver = driver.driver_kind()?;
+    cnab_harness::procs::become_subreaper();
+    cnab_harness::stop::catch_stop_signals();
     let st = run_selftest_with(
         &cases,
         exe,
@@ -502,7 +506,8 @@ fn selftest(mutants: Vec<Mutant>, driver: DriverArg, timeout: u64) -> Result<Exi
         std::io::stderr().is_terminal(),
         driver.clone(),
     );
-    if docker_cleanup(&driver) {
+    end_leftovers();
+    if docker_cleanup(&driver) | cnab_harness::stop::requested().is_some() {
         eprintln!("cnab-conformance: interrupted");
         return Ok(ExitCode::from(EXIT_CANNOT_RUN));
     }
@@ -533,25 +538,28 @@ fn with_expected_failures(
     )?)
 }
 
-/// Writes a report atomically (temp file then rename), creating parents.
+/// Writes a report: a regular file atomically (temp file then rename,
+/// creating parents), a device, FIFO or link written through, never
+/// replaced ([`cnab_harness::io::write_file`]).
 fn write_report(report: &RunReport, path: &Path) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
-    tmp.write_all(report.to_json().as_bytes())?;
-    // A temp file is private (0600); a report is meant to be shared.
-    let mut perms = tmp.as_file().metadata()?.permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
-    tmp.as_file().set_permissions(perms)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    cnab_harness::io::write_file(path, report.to_json().as_bytes())
+}
+
+/// Ends what a run left: every descendant process (the suite is their
+/// subreaper), and says so when there were any.
+fn end_leftovers() {
+    let n = cnab_harness::procs::end_descendants();
+    if n > 0 {
+        eprintln!("cnab-conformance: ended {n} process(es) the adapter left running");
+    }
 }
 
 fn run(args: RunArgs) -> Result<ExitCode> {
     let cases = load_cases(args.cases_dir.as_ref())?;
+    if let Some(out) = &args.out {
+        cnab_harness::io::check_writable(out)
+            .with_context(|| format!("cannot write the report to {}", out.display()))?;
+    }
     if args.timeout == 0 {
         bail!("--timeout must be at least 1 second");
     }
@@ -571,7 +579,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     let expected = match &args.expected_failures {
         None => None,
         Some(p) => {
-            let text = std::fs::read_to_string(p)
+            let text = cnab_harness::io::read_regular_string(p, cnab_harness::io::MAX_FILE)
                 .with_context(|| format!("cannot read expected failures {}", p.display()))?;
             let parsed = cnab_report::ExpectedFailures::from_toml_or_json(&text)
                 .with_context(|| format!("in {}", p.display()))?;
@@ -612,9 +620,25 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         }
         Box::new(ProcessAdapter::new(path, args.runtime_args, timeout))
     };
+    if opts.partition.is_some()
+        && !cases
+            .iter()
+            .any(|c| cnab_harness::runner::selected(&c.case, &opts))
+        && cases.iter().any(|c| {
+            let mut all = opts.clone();
+            all.partition = None;
+            cnab_harness::runner::selected(&c.case, &all)
+        })
+    {
+        eprintln!("cnab-conformance: note: this shard selects no case; nothing to run");
+        return Ok(ExitCode::from(EXIT_OK));
+    }
     opts.driver = args.driver.driver_kind()?;
+    cnab_harness::procs::become_subreaper();
+    cnab_harness::stop::catch_stop_signals();
     let ran = run_suite(adapter.as_mut(), &cases, &opts);
-    let interrupted = docker_cleanup(&opts.driver);
+    end_leftovers();
+    let interrupted = docker_cleanup(&opts.driver) | cnab_harness::stop::requested().is_some();
     let report = match ran {
         Ok(r) => match &expected {
             None => r,
@@ -637,7 +661,9 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             } else {
                 &report.runtime.name
             };
-            PathBuf::from("reports/runs").join(format!("{stamp}-{}.json", sanitize(name)))
+            let dir = PathBuf::from("reports/runs");
+            cnab_harness::io::reserve_unique(&dir, &format!("{stamp}-{}", sanitize(name)))
+                .with_context(|| format!("cannot write the report in {}", dir.display()))?
         }
     };
     write_report(&report, &out)
@@ -650,7 +676,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         Format::Json => write_stdout(&report.to_json())?,
     }
     if interrupted {
-        eprintln!("cnab-conformance: interrupted; the run's containers were removed");
+        eprintln!(
+            "cnab-conformance: interrupted ({}); the report is partial, the adapter's processes were ended{}",
+            report.interrupted.as_deref().unwrap_or("SIGINT"),
+            if docker { " and the run's containers removed" } else { "" }
+        );
         return Ok(ExitCode::from(EXIT_CANNOT_RUN));
     }
     Ok(ExitCode::from(if report.is_success() {

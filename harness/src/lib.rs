@@ -16,7 +16,9 @@
 //! - [`runner`]: scheduling, steps, evidence and per-clause aggregation,
 //!   producing a [`cnab_report::RunReport`];
 //! - [`selftest`] and [`coverage`]: the mutation score and the clause
-//!   coverage view.
+//!   coverage view;
+//! - [`procs`], [`stop`] and [`io`]: what keeps a run bounded: descendants
+//!   ended, stop signals caught, files read and written without surprises.
 #![deny(missing_docs)]
 
 pub mod adapter;
@@ -24,5 +26,8 @@ pub mod case;
 pub mod coverage;
 pub mod driver;
 pub mod expect;
+pub mod io;
+pub mod procs;
 pub mod runner;
 pub mod selftest;
+pub mod stop;

@@ -2,7 +2,8 @@
 //!
 //! This crate holds plain, serializable data types used by both the validator
 //! and the harness: spec versions, document kinds, the clause catalog,
-//! findings, verdicts, shards (`Partition`) and the ULID and RFC 3339 checks. It performs no I/O: the catalog is embedded at
+//! findings, verdicts, shards (`Partition`), the ULID and RFC 3339 checks and
+//! the escaping of untrusted text for a terminal (`text`). It performs no I/O: the catalog is embedded at
 //! compile time from `cases/catalog.json`.
 #![deny(missing_docs)]
 
@@ -11,6 +12,7 @@ pub mod finding;
 pub mod kind;
 pub mod partition;
 pub mod syntax;
+pub mod text;
 pub mod verdict;
 pub mod version;
 

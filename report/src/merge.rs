@@ -8,7 +8,8 @@
 //! verdict, reason and clauses; the first copy is kept). The merged report
 //! holds the cases sorted by ID, the run's earliest start and latest finish,
 //! and per-clause aggregates and totals recomputed from the cases
-//! ([`RunReport::recompute`]).
+//! ([`RunReport::recompute`]). A shard that was interrupted makes the
+//! merged report interrupted too.
 
 use std::collections::BTreeMap;
 
@@ -160,6 +161,7 @@ pub fn merge(shards: &[RunReport]) -> Result<RunReport, MergeError> {
         .to_string();
     merged.clauses = shards.iter().flat_map(|s| s.clauses.clone()).collect();
     merged.cases = cases.into_values().map(|(_, c)| c).collect();
+    merged.interrupted = shards.iter().find_map(|s| s.interrupted.clone());
     merged.recompute();
     Ok(merged)
 }

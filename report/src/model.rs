@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use cnab_model::text::{printable, printable_lines};
 use cnab_model::Verdict;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -59,6 +60,11 @@ pub struct RunReport {
     pub clauses: Vec<ClauseReport>,
     /// Counts by verdict.
     pub totals: Totals,
+    /// The stop signal (`SIGINT`, `SIGTERM`, `SIGHUP`) that interrupted the
+    /// run, when one did: the report is partial, and the cases it stopped
+    /// are `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
 }
 
 /// The runtime under test.
@@ -274,29 +280,37 @@ impl RunReport {
         out.push_str(&format!(
             "runtime: {} {} ({})\n",
             if self.runtime.name.is_empty() {
-                "?"
+                "?".into()
             } else {
-                &self.runtime.name
+                printable(&self.runtime.name)
             },
-            self.runtime.version,
-            self.runtime.adapter
+            printable(&self.runtime.version),
+            printable(&self.runtime.adapter)
         ));
+        if let Some(sig) = &self.interrupted {
+            out.push_str(&format!(
+                "interrupted by {}: the report is partial\n",
+                printable(sig)
+            ));
+        }
+        // Names, reasons and observations come from the runtime and its
+        // adapter (stderr included): escape sequences are shown, not sent.
         for c in &self.cases {
             if c.verdict == Verdict::Pass {
                 continue;
             }
-            out.push_str(&format!("{:<15} {}", c.verdict.as_str(), c.id));
+            out.push_str(&format!("{:<15} {}", c.verdict.as_str(), printable(&c.id)));
             if let Some(r) = &c.reason {
-                out.push_str(&format!(": {r}"));
+                out.push_str(&format!(": {}", printable_lines(r)));
             }
             out.push('\n');
             for (s, e) in c.failed_expectations() {
                 out.push_str(&format!(
                     "    {} [{}]: expected {}; observed {}\n",
-                    s.action,
+                    printable(&s.action),
                     e.clauses.join(", "),
-                    e.check,
-                    e.observed
+                    printable(&e.check),
+                    printable_lines(&e.observed)
                 ));
             }
         }

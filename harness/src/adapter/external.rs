@@ -58,6 +58,12 @@ impl ProcessAdapter {
         let out = process::run(cmd, &input, self.timeout, MAX_RESPONSE)
             .map_err(|e| AdapterError::Spawn(format!("{}: {e}", self.program.display())))?;
         self.stderr.0 = String::from_utf8_lossy(&out.stderr).to_string();
+        if let Some(signal) = out.interrupted {
+            return Err(AdapterError::Interrupted {
+                verb: verb.to_string(),
+                signal: signal.to_string(),
+            });
+        }
         if out.timed_out {
             return Err(AdapterError::Timeout {
                 verb: verb.to_string(),

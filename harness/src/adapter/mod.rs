@@ -39,6 +39,15 @@ pub enum AdapterError {
         /// The timeout in seconds.
         secs: u64,
     },
+    /// The run was stopped (SIGINT, SIGTERM, SIGHUP) while the adapter
+    /// ran; it was killed with everything it started.
+    #[error("adapter `{verb}` was stopped: the run was interrupted ({signal})")]
+    Interrupted {
+        /// The verb.
+        verb: String,
+        /// The signal's name.
+        signal: String,
+    },
     /// The adapter exited with a non-zero status or a signal.
     #[error("adapter `{verb}` crashed ({status})")]
     Crashed {

@@ -79,10 +79,13 @@ pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, CaseError> {
         let p = e.path();
         let name = e.file_name().to_string_lossy().to_string();
         if p.extension().is_some_and(|x| x == "json") && name != "case.schema.json" {
-            let text = std::fs::read_to_string(&p).map_err(|source| CaseError::Io {
-                path: p.clone(),
-                source,
-            })?;
+            let text =
+                crate::io::read_regular_string(&p, crate::io::MAX_FILE).map_err(|source| {
+                    CaseError::Io {
+                        path: p.clone(),
+                        source,
+                    }
+                })?;
             files.push((name, text));
         }
     }

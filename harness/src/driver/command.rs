@@ -92,6 +92,9 @@ impl Driver for CommandDriver {
                 path: self.program.clone(),
                 source,
             })?;
+        if out.interrupted.is_some() {
+            return Err(DriverError::Interrupted);
+        }
         if out.timed_out {
             return Err(DriverError::Timeout(self.timeout));
         }
@@ -142,6 +145,9 @@ impl Driver for CommandDriver {
                 path: self.program.clone(),
                 source,
             })?;
+        if out.interrupted.is_some() {
+            return Err(DriverError::Interrupted);
+        }
         if out.timed_out {
             return Err(DriverError::Timeout(self.timeout));
         }

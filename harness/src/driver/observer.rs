@@ -321,12 +321,15 @@ pub fn driver_main(args: &[String]) -> i32 {
     obs.exit_code
 }
 
-/// Appends one record as a JSON line to `file`.
+/// Appends one record as a JSON line to `file`, created private (0600):
+/// records hold the credential values the runtime passed.
 pub fn append_record(file: &Path, obs: &OperationRecord) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let line = serde_json::to_string(obs).expect("an observation serializes");
     OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(file)
         .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()))
 }
@@ -334,7 +337,7 @@ pub fn append_record(file: &Path, obs: &OperationRecord) -> std::io::Result<()> 
 /// Reads the records of a file, each deserialized once (the probe's
 /// observation with it); a missing file means none.
 pub fn read_records(path: &Path) -> Result<Vec<OperationRecord>, String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::io::read_regular_string(path, crate::io::MAX_OBSERVATIONS) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(format!("cannot read observations {}: {e}", path.display())),

@@ -124,7 +124,14 @@ pub fn run_suite(
         cases: reports,
         clauses,
         totals,
+        interrupted: interrupted().map(str::to_string),
     })
+}
+
+/// The stop signal that interrupted the run, if one did: SIGINT, SIGTERM
+/// or SIGHUP ([`crate::stop`]), or Ctrl-C seen by the Docker engine.
+pub fn interrupted() -> Option<&'static str> {
+    crate::stop::requested().or_else(|| crate::driver::docker::interrupted().then_some("SIGINT"))
 }
 
 /// The time now, RFC 3339 to the second.

@@ -25,8 +25,11 @@ impl Scratch {
     /// Makes the directory and links the observer (`cnab-<observer driver>`)
     /// to `observer_exe`.
     pub fn new(observer_exe: &Path) -> std::io::Result<Scratch> {
+        // Private (0700): case directories hold observation files with
+        // credential values.
         let dir = tempfile::Builder::new()
             .prefix("cnab-conformance-")
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
             .tempdir()?;
         let bin = dir.path().join("bin");
         std::fs::create_dir_all(&bin)?;
@@ -146,9 +149,10 @@ fn one_case(
             "adapter `info` failed: {}",
             runtime.info_error.clone().unwrap_or_default()
         )),
-        (Some(_), Ok(())) if crate::driver::docker::interrupted() => {
-            cannot("the run was interrupted".into())
-        }
+        (Some(_), Ok(())) if super::interrupted().is_some() => cannot(format!(
+            "the run was interrupted ({}) before this case started",
+            super::interrupted().unwrap_or_default()
+        )),
         (Some(info), Ok(())) => {
             steps::run_case(adapter, lc, info, scratch.bin(), &workdir, &opts.driver)
         }
@@ -166,6 +170,12 @@ mod tests {
         let scratch = Scratch::new(Path::new("/bin/true")).unwrap();
         let link = scratch.bin().join(format!("cnab-{OBSERVER_DRIVER_NAME}"));
         assert_eq!(std::fs::read_link(&link).unwrap(), Path::new("/bin/true"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(scratch.dir.path())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
         assert!(scratch.case_dir(7).ends_with("cases/0007"));
         let root = scratch.dir.path().to_path_buf();
         drop(scratch);

@@ -268,6 +268,15 @@ impl CaseRun<'_> {
                 format!("{reason}; adapter stderr: {stderr}")
             }
         })?;
+        // A stop during the step leaves its evidence incomplete: the case
+        // is an error, whatever the adapter said.
+        if let Some(sig) = super::interrupted() {
+            return Err(format!(
+                "step {} ({}): the run was interrupted ({sig})",
+                i + 1,
+                step.action
+            ));
+        }
         let records = read_records(&records_file)?;
         let stored = if step.expect.iter().any(|e| e.needs_store()) {
             let listed = self.adapter.claims(&InstallationRequest {

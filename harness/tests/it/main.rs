@@ -7,6 +7,7 @@ mod docker;
 mod examples;
 mod faults;
 mod golden;
+mod hardening;
 mod observer;
 mod parallel;
 mod preconditions;

@@ -116,7 +116,7 @@ pub struct CheckArgs {
     /// together check every file (merge their JSON with `merge`).
     #[arg(long, value_name = "k/n")]
     pub partition: Option<Partition>,
-    /// Worker threads (default: the number of cores).
+    /// Worker threads (default: the number of cores; at most 256).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
 }

@@ -20,6 +20,10 @@ fn use_color(choice: ColorArg) -> bool {
     }
 }
 
+/// The most worker threads `--jobs` starts: more only adds threads
+/// waiting on the disk.
+pub const MAX_JOBS: usize = 256;
+
 /// Checks the documents and returns the exit code.
 pub fn check(args: CheckArgs) -> Result<u8> {
     if args.paths.is_empty() {
@@ -37,6 +41,9 @@ pub fn check(args: CheckArgs) -> Result<u8> {
     if inputs.is_empty() && walk_errors.is_empty() && args.partition.is_none() {
         bail!("no files matched under the given directories");
     }
+    if inputs.is_empty() && walk_errors.is_empty() {
+        eprintln!("cnab-validate: note: this shard selects none of the files; nothing to check");
+    }
     for e in &walk_errors {
         eprintln!("cnab-validate: {e}");
     }
@@ -44,7 +51,8 @@ pub fn check(args: CheckArgs) -> Result<u8> {
         Some(0) => bail!("--jobs must be at least 1"),
         Some(n) => n,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    }
+    .min(MAX_JOBS);
     let options = RenderOptions {
         color: use_color(args.color),
         level: args.level.into(),

@@ -40,8 +40,12 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Digest { profile, file }) => fmt::digest(profile.into(), &file),
         Some(Command::Merge(args)) => merge::merge(args),
         Some(Command::Completions { shell }) => {
+            // Generated into memory first: clap_complete panics on a failed
+            // write, and a closed or full stdout must be an error, not 101.
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "cnab-validate", &mut text);
             let mut out = io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "cnab-validate", &mut out);
+            out.write_all(&text)?;
             out.flush()?;
             Ok(exit::CLEAN)
         }

@@ -40,30 +40,9 @@ impl Paint {
 /// The longest source line shown in a frame, in characters.
 const FRAME_WIDTH: usize = 160;
 
-/// Whether `c` must not reach a terminal as it is: C0 and C1 control
-/// characters (escape sequences start with one) and the bidirectional
-/// overrides and isolates that reorder what a reader sees.
-fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
 /// `s` with every character that could drive a terminal written as a
-/// visible `\u{..}` escape, so that a hostile document or file name cannot
-/// send escape sequences through a message.
-pub(crate) fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if is_unsafe(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
-}
+/// visible `\u{..}` escape (shared with the harness through `cnab-model`).
+pub(crate) use cnab_model::text::printable;
 
 /// Steps `n` characters back from `at`, stopping at `floor`.
 fn back_chars(text: &[u8], mut at: usize, floor: usize, n: usize) -> usize {
@@ -125,7 +104,7 @@ fn frame(
         .chars()
         .map(|c| match c {
             '\t' => ' ',
-            c if is_unsafe(c) => '\u{FFFD}',
+            c if cnab_model::text::is_unsafe(c) => '\u{FFFD}',
             c => c,
         })
         .collect();

@@ -18,6 +18,7 @@ mod hostile;
 mod json_parse;
 mod json_proptest;
 mod partition;
+mod pipes;
 mod props_bundles;
 mod props_depth;
 mod provenance;
