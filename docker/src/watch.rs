@@ -138,6 +138,7 @@ pub struct Watcher {
     docker: Docker,
     shared: Arc<Shared>,
     label: String,
+    started: SystemTime,
 }
 
 impl std::fmt::Debug for Watcher {
@@ -193,9 +194,9 @@ impl Watcher {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
         });
-        // A second back: the engine's clock and ours are the same on one
-        // host; the margin covers a container created just as we start.
-        let since = engine_time(SystemTime::now() - Duration::from_secs(1));
+        // From now: an event the stream delivers late is replayed, not lost.
+        let started = SystemTime::now();
+        let since = engine_time(started);
         runtime.spawn(watch_events(
             docker.clone(),
             shared.clone(),
@@ -207,6 +208,7 @@ impl Watcher {
             docker,
             shared,
             label: label.to_string(),
+            started,
         })
     }
 
@@ -225,12 +227,15 @@ impl Watcher {
 
     /// The IDs of the watched containers the engine created between `since`
     /// and `until`, from the engine's event log (not from this watcher's
-    /// stream, so a caller can tell whether the watcher has caught up).
+    /// stream, so a caller can tell whether the watcher has caught up);
+    /// never before the watcher started, so every one of them also reaches
+    /// the watcher's stream.
     pub fn created_between(
         &self,
         since: SystemTime,
         until: SystemTime,
     ) -> Result<Vec<String>, DockerError> {
+        let since = since.max(self.started);
         let options = EventsOptionsBuilder::new()
             .since(&engine_time(since))
             .until(&engine_time(until))
@@ -252,19 +257,22 @@ impl Watcher {
         })
     }
 
-    /// Waits until every container in `ids` has been seen and its reading is
-    /// over, or its stdout holds `marker`, or `timeout` has passed; returns
-    /// what is known of them then, in the order of `ids` (a container the
-    /// stream never reported is left out).
-    pub fn wait_read(&self, ids: &[String], marker: &[u8], timeout: Duration) -> Vec<Watched> {
+    /// Waits until every container in `ids` has been seen and is `settled`
+    /// (its reading is over, say, or its stdout holds a marker), or until
+    /// `timeout` has passed; returns what is known of them then, in the
+    /// order of `ids` (a container the stream never reported is left out).
+    pub fn wait_read(
+        &self,
+        ids: &[String],
+        settled: &dyn Fn(&Watched) -> bool,
+        timeout: Duration,
+    ) -> Vec<Watched> {
         let deadline = Instant::now() + timeout;
         let mut s = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
         loop {
-            let ready = ids.iter().all(|id| {
-                s.containers
-                    .get(id)
-                    .is_some_and(|w| w.done || w.stdout_contains(marker))
-            });
+            let ready = ids
+                .iter()
+                .all(|id| s.containers.get(id).is_some_and(settled));
             let now = Instant::now();
             if ready || now >= deadline || s.stream_error.is_some() {
                 break;

@@ -95,7 +95,9 @@ impl EngineObserver {
         wait: Duration,
     ) -> StepWatch {
         let mut out = StepWatch::default();
-        let margin = Duration::from_secs(1);
+        // The engine stamps events with the clock of the host it runs on;
+        // a little margin covers the rounding.
+        let margin = Duration::from_millis(200);
         let ids = match self.watcher.created_between(since - margin, until + margin) {
             Ok(ids) => ids,
             Err(e) => {
@@ -104,9 +106,17 @@ impl EngineObserver {
                 return out;
             }
         };
-        let mut watched = self
-            .watcher
-            .wait_read(&ids, cnab_probe::END_MARKER.as_bytes(), wait);
+        // A container is settled once read (or its observation is whole),
+        // or once it is known to be another installation's: the engine may
+        // be shared with other runs.
+        let settled = |w: &Watched| {
+            w.done
+                || w.stdout_contains(cnab_probe::END_MARKER.as_bytes())
+                || w.env.as_ref().is_some_and(|e| {
+                    e.get("CNAB_INSTALLATION_NAME").map(String::as_str) != Some(installation)
+                })
+        };
+        let mut watched = self.watcher.wait_read(&ids, &settled, wait);
         if watched.len() < ids.len() {
             let why = self
                 .watcher
@@ -127,6 +137,9 @@ impl EngineObserver {
         watched.sort_by_key(|w| w.created_nanos);
         let mut taken = self.taken.lock().unwrap_or_else(|e| e.into_inner());
         let mut finished = Vec::new();
+        // Vanished containers no one can place: they count against this
+        // step only when it has no container of its own.
+        let mut unplaced = Vec::new();
         for w in watched {
             if taken.contains(&w.id) {
                 continue;
@@ -139,12 +152,10 @@ impl EngineObserver {
                 // Another case's container, or another run's.
                 Some(_) => continue,
                 None if in_window && w.read_by == ReadBy::Nothing => {
-                    out.lost.push(format!(
+                    unplaced.push(format!(
                         "container {} was created during this step and was gone before the observer could read it or tell whose it was",
                         short(&w.id)
                     ));
-                    taken.insert(w.id.clone());
-                    finished.push(w.id.clone());
                     continue;
                 }
                 None => continue,
@@ -164,6 +175,9 @@ impl EngineObserver {
             out.records.push(self.record(&w, obs));
         }
         drop(taken);
+        if out.records.is_empty() && out.lost.is_empty() {
+            out.lost = unplaced;
+        }
         self.watcher.forget(&finished);
         out
     }

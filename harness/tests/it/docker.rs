@@ -455,7 +455,13 @@ fn run_external(
         report_path.to_str().unwrap(),
     ]);
     let out = run_labelled_env(d.path(), &id, &args, env);
-    assert_eq!(out.status.code(), Some(code), "{}", text(&out));
+    let reasons = std::fs::read_to_string(&report_path).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}\nreport: {reasons}",
+        text(&out)
+    );
     assert_eq!(
         labelled(&id),
         Vec::<String>::new(),
