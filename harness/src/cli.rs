@@ -607,14 +607,14 @@ fn selftest_external(
     }
     let exe = std::env::current_exe().context("cannot find this executable")?;
     let driver = driver.driver_kind(true)?;
+    let mut opts = RunOptions::new(exe);
+    opts.timeout = Duration::from_secs(timeout.max(1));
+    opts.driver = driver.clone();
     let st = run_selftest_external(
         &cases,
-        exe,
-        Duration::from_secs(timeout.max(1)),
+        opts,
         &mutants,
         &runtime,
-        driver.clone(),
-        1,
         std::io::stderr().is_terminal(),
     );
     if docker_cleanup(&driver) {

@@ -195,23 +195,18 @@ pub struct ExternalRuntime {
 
 /// The self-test of an external runtime that can play mutants: the faithful
 /// runtime on the cases that check the mutants' clauses, then each mutant,
-/// named to the adapter by [`ENV_MUTANT`]. Cases run one at a time (`jobs`
-/// 1) unless `jobs` says otherwise.
+/// named to the adapter by [`ENV_MUTANT`]. `opts` gives the timeout, the
+/// jobs and the driver; its filters are replaced by the mutants' clauses.
 pub fn run_selftest_external(
     cases: &[LoadedCase],
-    observer_exe: PathBuf,
-    timeout: Duration,
+    mut opts: RunOptions,
     mutants: &[Mutant],
     runtime: &ExternalRuntime,
-    driver: DriverKind,
-    jobs: usize,
     progress: bool,
 ) -> Result<SelfTest, RunError> {
-    let mut opts = RunOptions::new(observer_exe);
-    opts.timeout = timeout;
+    let timeout = opts.timeout;
     opts.progress = false;
-    opts.jobs = jobs.max(1);
-    opts.driver = driver;
+    opts.case_filters.clear();
     opts.clause_filters = mutants
         .iter()
         .flat_map(|m| m.clauses().iter().map(|c| c.to_string()))
