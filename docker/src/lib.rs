@@ -19,6 +19,9 @@
 //!   directories owned by the image's user unless told otherwise), start,
 //!   wait with a timeout, collect the logs and `/cnab/app/outputs`, and
 //!   remove the container whatever happened.
+//! - **The engine observer's eyes** ([`Watcher`]): containers of the probe
+//!   image that any runtime creates on the same engine, seen through the
+//!   engine's event stream and read by attaching at creation.
 //! - **Cleanup**: every container carries the label [`RUN_LABEL`] with the
 //!   caller's run ID; [`Engine::cleanup_labelled`] removes them all.
 //!
@@ -31,6 +34,7 @@ mod engine;
 mod error;
 mod image;
 mod run;
+mod watch;
 
 pub use archive::{files_archive, read_outputs_archive, ExtractedOutputs, FileOwnership};
 pub use engine::{Engine, IMAGE_LABEL, PROBE_LABEL_VALUE, RUN_LABEL};
@@ -40,3 +44,4 @@ pub use image::{
     DEFAULT_REGISTRY, PROBE_DOCKERFILE, PROBE_REPOSITORY,
 };
 pub use run::{DigestCheck, RunOutcome, RunSpec, ENTRYPOINT, OUTPUTS_DIR};
+pub use watch::{ReadBy, Watched, Watcher, WATCH_LOG_LIMIT};

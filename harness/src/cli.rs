@@ -8,12 +8,14 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use cnab_harness::adapter::reference::Mutant;
-use cnab_harness::adapter::{serve_reference, Adapter, ProcessAdapter, ReferenceAdapter};
+use cnab_harness::adapter::{serve_reference_with, Adapter, ProcessAdapter, ReferenceAdapter};
 use cnab_harness::case::{self, LoadedCase};
 use cnab_harness::coverage;
 use cnab_harness::driver::{docker, DockerMode, DriverKind};
 use cnab_harness::runner::{run_suite, RunError, RunOptions};
-use cnab_harness::selftest::{default_mutants, run_selftest_with};
+use cnab_harness::selftest::{
+    default_mutants, run_selftest_external, run_selftest_with, ExternalRuntime, ENV_MUTANT,
+};
 use cnab_model::Partition;
 use cnab_model::{catalog::render_table, Catalog, CheckKind, Level};
 use cnab_report::{RunReport, REPORT_SCHEMA};
@@ -57,10 +59,21 @@ enum DriverArg {
 impl DriverArg {
     /// The run's driver: on the Docker path this connects to Docker, builds
     /// and pushes the probe image, and makes Ctrl-C stop the run between
-    /// containers.
-    fn driver_kind(self) -> Result<DriverKind> {
+    /// containers; with `engine` (an external runtime, which runs the
+    /// containers itself) it also starts the engine observer.
+    fn driver_kind(self, engine: bool) -> Result<DriverKind> {
         Ok(match self {
             DriverArg::Command => DriverKind::Command,
+            DriverArg::Docker if engine => {
+                let mode = docker_mode()?
+                    .with_engine_observer()
+                    .context("cannot start the engine observer")?;
+                eprintln!(
+                    "docker: engine observer watching containers labelled {}",
+                    mode.probe.container_label()
+                );
+                DriverKind::Docker(mode)
+            }
             DriverArg::Docker => DriverKind::Docker(docker_mode()?),
         })
     }
@@ -123,12 +136,24 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
-    /// Run the suite against the reference runtime and each of its mutants.
+    /// Run the suite against the reference runtime and each of its mutants,
+    /// or against an external runtime that can play mutants (`--runtime`).
     Selftest {
         /// Only these mutants (default: all those the driver can show;
-        /// `skip-digest-check` needs `--driver docker`).
+        /// `skip-digest-check` needs `--driver docker`; with `--runtime` on
+        /// the Docker path, the Docker-relevant ones).
         #[arg(long = "mutant")]
         mutants: Vec<Mutant>,
+        /// An external adapter that plays the mutant named by
+        /// `CNAB_CONFORMANCE_MUTANT` (unset: the faithful runtime); with
+        /// `--driver docker` it runs the containers itself and the engine
+        /// observer watches them.
+        #[arg(long)]
+        runtime: Option<PathBuf>,
+        /// An argument given to the external adapter before the verb
+        /// (repeatable).
+        #[arg(long = "runtime-arg", allow_hyphen_values = true)]
+        runtime_args: Vec<String>,
         /// How the reference reaches invocation images.
         #[arg(long, value_enum, default_value = "command")]
         driver: DriverArg,
@@ -268,9 +293,15 @@ enum CasesCommand {
 enum AdapterCommand {
     /// The reference runtime as an external adapter.
     Reference {
-        /// Run a mutant instead of the faithful runtime.
+        /// Run a mutant instead of the faithful runtime (default: the one
+        /// named by `CNAB_CONFORMANCE_MUTANT`, when set).
         #[arg(long)]
         mutant: Option<Mutant>,
+        /// Declare `docker-driver` as well as `command-driver`: a `run`
+        /// request with driver kind `docker` runs a real container (for the
+        /// Docker path through the engine observer).
+        #[arg(long)]
+        docker: bool,
         /// Timeout of each driver run, in seconds.
         #[arg(long, default_value_t = 60)]
         timeout: u64,
@@ -391,23 +422,55 @@ pub fn main() -> Result<ExitCode> {
         }
         Command::Selftest {
             mutants,
+            runtime,
+            runtime_args,
             driver,
             timeout,
-        } => selftest(mutants, driver, timeout),
+        } => match runtime {
+            None => selftest(mutants, driver, timeout),
+            Some(program) => selftest_external(
+                mutants,
+                ExternalRuntime {
+                    program,
+                    args: runtime_args,
+                },
+                driver,
+                timeout,
+            ),
+        },
         Command::Adapter {
             adapter:
                 AdapterCommand::Reference {
                     mutant,
+                    docker,
                     timeout,
                     verb,
                 },
         } => {
+            let mutant = match mutant {
+                Some(m) => Some(m),
+                None => match std::env::var(ENV_MUTANT) {
+                    Ok(name) if !name.is_empty() => Some(
+                        *Mutant::ALL
+                            .iter()
+                            .find(|m| m.name() == name)
+                            .with_context(|| format!("{ENV_MUTANT}: unknown mutant `{name}`"))?,
+                    ),
+                    _ => None,
+                },
+            };
             let mut input = Vec::new();
             std::io::stdin()
                 .take(64 << 20)
                 .read_to_end(&mut input)
                 .context("cannot read the request")?;
-            let reply = serve_reference(&verb, &input, mutant, Duration::from_secs(timeout.max(1)));
+            let reply = serve_reference_with(
+                &verb,
+                &input,
+                mutant,
+                Duration::from_secs(timeout.max(1)),
+                docker,
+            );
             write_stdout(&format!("{reply}\n"))?;
             Ok(ExitCode::from(EXIT_OK))
         }
@@ -495,7 +558,7 @@ fn selftest(mutants: Vec<Mutant>, driver: DriverArg, timeout: u64) -> Result<Exi
         bail!("mutant `{m}` can only be caught with --driver docker");
     }
     let exe = std::env::current_exe().context("cannot find this executable")?;
-    let driver = driver.driver_kind()?;
+    let driver = driver.driver_kind(false)?;
     cnab_harness::procs::become_subreaper();
     cnab_harness::stop::catch_stop_signals();
     let st = run_selftest_with(
@@ -508,6 +571,58 @@ fn selftest(mutants: Vec<Mutant>, driver: DriverArg, timeout: u64) -> Result<Exi
     );
     end_leftovers();
     if docker_cleanup(&driver) | cnab_harness::stop::requested().is_some() {
+        eprintln!("cnab-conformance: interrupted");
+        return Ok(ExitCode::from(EXIT_CANNOT_RUN));
+    }
+    let st = st?;
+    write_stdout(&st.summary())?;
+    Ok(ExitCode::from(if st.is_success() {
+        EXIT_OK
+    } else {
+        EXIT_FAILURES
+    }))
+}
+
+/// `selftest --runtime`: an external runtime and the mutants it can play.
+fn selftest_external(
+    mutants: Vec<Mutant>,
+    runtime: ExternalRuntime,
+    driver: DriverArg,
+    timeout: u64,
+) -> Result<ExitCode> {
+    if !runtime.program.is_file() {
+        bail!("adapter `{}` is not a file", runtime.program.display());
+    }
+    let cases = load_cases(None)?;
+    let docker = driver == DriverArg::Docker;
+    let mutants = if !mutants.is_empty() {
+        mutants
+    } else if docker {
+        // The mutants only a real container shows.
+        Mutant::ALL
+            .iter()
+            .copied()
+            .filter(|m| m.needs_docker())
+            .collect()
+    } else {
+        default_mutants(false)
+    };
+    if let Some(m) = mutants.iter().find(|m| m.needs_docker() && !docker) {
+        bail!("mutant `{m}` can only be caught with --driver docker");
+    }
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let driver = driver.driver_kind(true)?;
+    let mut opts = RunOptions::new(exe);
+    opts.timeout = Duration::from_secs(timeout.max(1));
+    opts.driver = driver.clone();
+    let st = run_selftest_external(
+        &cases,
+        opts,
+        &mutants,
+        &runtime,
+        std::io::stderr().is_terminal(),
+    );
+    if docker_cleanup(&driver) {
         eprintln!("cnab-conformance: interrupted");
         return Ok(ExitCode::from(EXIT_CANNOT_RUN));
     }
@@ -605,9 +720,6 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(m) = args.mutant.filter(|m| m.needs_docker() && !docker) {
         eprintln!("cnab-conformance: note: mutant `{m}` only shows with --driver docker");
     }
-    if docker && args.runtime != "reference" {
-        bail!("--driver docker applies only to the built-in reference runtime");
-    }
     let mut adapter: Box<dyn Adapter> = if args.runtime == "reference" {
         Box::new(ReferenceAdapter::new(args.mutant, timeout).with_docker(docker))
     } else {
@@ -633,7 +745,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         eprintln!("cnab-conformance: note: this shard selects no case; nothing to run");
         return Ok(ExitCode::from(EXIT_OK));
     }
-    opts.driver = args.driver.driver_kind()?;
+    opts.driver = args.driver.driver_kind(args.runtime != "reference")?;
     cnab_harness::procs::become_subreaper();
     cnab_harness::stop::catch_stop_signals();
     let ran = run_suite(adapter.as_mut(), &cases, &opts);

@@ -19,6 +19,7 @@ use cnab_model::Verdict;
 use serde::{Deserialize, Serialize};
 
 use crate::adapter::reference::{Mutant, ReferenceAdapter};
+use crate::adapter::{Adapter, ProcessAdapter};
 use crate::case::LoadedCase;
 use crate::driver::DriverKind;
 use crate::expect::LEGACY_MODEL_CLAUSES;
@@ -160,6 +161,8 @@ fn passes_or_needs_other_driver(c: &cnab_report::CaseReport) -> bool {
             && c.reason.as_deref().is_some_and(|r| {
                 r == "runtime does not declare capability docker-driver"
                     || r == "runtime does not declare capability command-driver"
+                    || r == crate::runner::steps::NEEDS_DOCKER_PATH
+                    || r == crate::runner::steps::NEEDS_COMMAND_PATH
             }))
 }
 
@@ -279,11 +282,64 @@ pub fn run_selftest_with(
     opts.progress = false;
     opts.jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
     opts.driver = driver;
-    let reference = run_suite(
-        &mut ReferenceAdapter::new(None, timeout).with_docker(with_docker),
-        cases,
-        &opts,
-    )?;
+    let make = |m: Option<Mutant>| -> Box<dyn Adapter> {
+        Box::new(ReferenceAdapter::new(m, timeout).with_docker(with_docker))
+    };
+    selftest_over(cases, &opts, mutants, progress, &make)
+}
+
+/// The variable that tells an external runtime which mutant to play in
+/// `selftest --runtime`: the mutant's name (`skip-digest-check`), unset for
+/// the faithful runtime.
+pub const ENV_MUTANT: &str = "CNAB_CONFORMANCE_MUTANT";
+
+/// An external runtime for `selftest --runtime`: `program [args...] <verb>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalRuntime {
+    /// The adapter executable.
+    pub program: PathBuf,
+    /// Arguments before the verb.
+    pub args: Vec<String>,
+}
+
+/// The self-test of an external runtime that can play mutants: the faithful
+/// runtime on the cases that check the mutants' clauses, then each mutant,
+/// named to the adapter by [`ENV_MUTANT`]. `opts` gives the timeout, the
+/// jobs and the driver; its filters are replaced by the mutants' clauses.
+pub fn run_selftest_external(
+    cases: &[LoadedCase],
+    mut opts: RunOptions,
+    mutants: &[Mutant],
+    runtime: &ExternalRuntime,
+    progress: bool,
+) -> Result<SelfTest, RunError> {
+    let timeout = opts.timeout;
+    opts.progress = false;
+    opts.case_filters.clear();
+    opts.clause_filters = mutants
+        .iter()
+        .flat_map(|m| m.clauses().iter().map(|c| c.to_string()))
+        .collect();
+    let make = |m: Option<Mutant>| -> Box<dyn Adapter> {
+        let a = ProcessAdapter::new(runtime.program.clone(), runtime.args.clone(), timeout);
+        Box::new(match m {
+            Some(m) => a.with_env(ENV_MUTANT, m.name()),
+            None => a,
+        })
+    };
+    selftest_over(cases, &opts, mutants, progress, &make)
+}
+
+/// The faithful runtime with `opts`, then each mutant on the cases that
+/// check its clauses.
+fn selftest_over(
+    cases: &[LoadedCase],
+    opts: &RunOptions,
+    mutants: &[Mutant],
+    progress: bool,
+    make: &dyn Fn(Option<Mutant>) -> Box<dyn Adapter>,
+) -> Result<SelfTest, RunError> {
+    let reference = run_suite(make(None).as_mut(), cases, opts)?;
     if progress {
         eprintln!("reference: {} cases run", reference.cases.len());
     }
@@ -291,11 +347,7 @@ pub fn run_selftest_with(
     for m in mutants {
         let clauses: Vec<String> = m.clauses().iter().map(|c| c.to_string()).collect();
         if m.is_dialect() {
-            let report = run_suite(
-                &mut ReferenceAdapter::new(Some(*m), timeout).with_docker(with_docker),
-                cases,
-                &opts,
-            )?;
+            let report = run_suite(make(Some(*m)).as_mut(), cases, opts)?;
             let (failed, problems) = judge_dialect(*m, &report);
             if progress {
                 eprintln!(
@@ -329,11 +381,7 @@ pub fn run_selftest_with(
             .collect();
         let mut killed_by = Vec::new();
         if !targeted.is_empty() {
-            let report = run_suite(
-                &mut ReferenceAdapter::new(Some(*m), timeout).with_docker(with_docker),
-                cases,
-                &mopts,
-            )?;
+            let report = run_suite(make(Some(*m)).as_mut(), cases, &mopts)?;
             for c in &report.cases {
                 let failed_on_clause = c.steps.iter().any(|s| {
                     s.expectations.iter().any(|e| {

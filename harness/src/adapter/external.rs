@@ -23,6 +23,7 @@ pub struct ProcessAdapter {
     args: Vec<String>,
     timeout: Duration,
     stderr: LastStderr,
+    extra_env: BTreeMap<String, String>,
 }
 
 /// The stderr of the last call; a clone (a fork) starts with none.
@@ -43,7 +44,16 @@ impl ProcessAdapter {
             args,
             timeout,
             stderr: LastStderr::default(),
+            extra_env: BTreeMap::new(),
         }
+    }
+
+    /// The same adapter, started with `key=value` added to its environment
+    /// on every call (`selftest` names a mutant this way:
+    /// `CNAB_CONFORMANCE_MUTANT`).
+    pub fn with_env(mut self, key: &str, value: &str) -> ProcessAdapter {
+        self.extra_env.insert(key.to_string(), value.to_string());
+        self
     }
 
     fn call<Req: Serialize, Resp: DeserializeOwned>(
@@ -53,7 +63,10 @@ impl ProcessAdapter {
         env: &BTreeMap<String, String>,
     ) -> Result<Resp, AdapterError> {
         let mut cmd = Command::new(&self.program);
-        cmd.args(&self.args).arg(verb).envs(env);
+        cmd.args(&self.args)
+            .arg(verb)
+            .envs(&self.extra_env)
+            .envs(env);
         let input = serde_json::to_vec(req).expect("a request serializes");
         let out = process::run(cmd, &input, self.timeout, MAX_RESPONSE)
             .map_err(|e| AdapterError::Spawn(format!("{}: {e}", self.program.display())))?;

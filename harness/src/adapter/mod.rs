@@ -16,7 +16,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use external::ProcessAdapter;
-pub use reference::{reference_info, reference_info_for, serve_reference, ReferenceAdapter};
+pub use reference::{
+    reference_info, reference_info_for, serve_reference, serve_reference_with, ReferenceAdapter,
+};
 
 use protocol::{
     ClaimsResponse, InfoResponse, InstallationRequest, RunRequest, RunResponse, PROTOCOL,

@@ -146,11 +146,28 @@ impl ClaimsFormat {
     }
 }
 
+/// `driver.kind` of a `run` request: hand the operation to the command
+/// driver named by `driver.name`.
+pub const DRIVER_KIND_COMMAND: &str = "command";
+/// `driver.kind` of a `run` request: run the invocation image in a Docker
+/// container on the engine the suite watches (`DOCKER_HOST`).
+pub const DRIVER_KIND_DOCKER: &str = "docker";
+
+fn default_driver_kind() -> String {
+    DRIVER_KIND_COMMAND.to_string()
+}
+
 /// How the runtime must reach the invocation image: the command driver the
-/// harness provides.
+/// harness provides, or its own Docker driver on the engine the suite
+/// watches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriverInfo {
-    /// The driver name; the executable is `cnab-<name>`.
+    /// `command` (the default, also when absent: older suites did not send
+    /// it) or `docker`.
+    #[serde(default = "default_driver_kind")]
+    pub kind: String,
+    /// The driver name; with `kind` `command` the executable is
+    /// `cnab-<name>`; with `docker` it is `docker`.
     pub name: String,
     /// The directory holding `cnab-<name>`; it must be on the runtime's PATH.
     pub path: PathBuf,

@@ -14,11 +14,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use cnab_docker::{DockerError, Engine, RunSpec};
 use serde_json::Value;
 
+use super::engine::EngineObserver;
 use super::observer::{append_record, OperationRecord};
 use super::{DigestCheck, Driver, DriverError, Operation, OperationResult};
 
@@ -63,6 +65,18 @@ pub struct ProbeTarget {
     pub digest: String,
     /// Where the engine was reached.
     pub host: String,
+    /// The sha256 of the probe binary (hex): the value of the label
+    /// `io.cnab-conformance.probe.sha256` on the image and on every
+    /// container made from it, which the engine observer follows.
+    pub binary_sha256: String,
+}
+
+impl ProbeTarget {
+    /// The label (`KEY=VALUE`) every container of this probe image carries,
+    /// inherited from the image whatever reference the runtime used.
+    pub fn container_label(&self) -> String {
+        format!("{}={}", cnab_docker::BINARY_LABEL, self.binary_sha256)
+    }
 }
 
 /// What a run on the Docker path needs.
@@ -73,6 +87,29 @@ pub struct DockerMode {
     /// The value of the `io.cnab-conformance.run` label on every container of
     /// this run.
     pub run_id: String,
+    /// Who sees what reached the image: the suite's own container driver
+    /// (the built-in reference runs it) or, with `Some`, the engine observer
+    /// watching containers that any runtime creates.
+    pub engine: Option<EngineHandle>,
+}
+
+/// The run's engine observer, shared by every case of the run; two handles
+/// are equal when they name the same observer.
+#[derive(Clone)]
+pub struct EngineHandle(pub Arc<EngineObserver>);
+
+impl PartialEq for EngineHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for EngineHandle {}
+
+impl std::fmt::Debug for EngineHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 impl DockerMode {
@@ -89,7 +126,19 @@ impl DockerMode {
                     ulid::Ulid::generate().to_string().to_lowercase()
                 )
             });
-        DockerMode { probe, run_id }
+        DockerMode {
+            probe,
+            run_id,
+            engine: None,
+        }
+    }
+
+    /// The same mode, with the engine observer watching this run's probe
+    /// containers: for a runtime that runs containers itself.
+    pub fn with_engine_observer(mut self) -> Result<DockerMode, DriverError> {
+        let observer = EngineObserver::start(&self.probe)?;
+        self.engine = Some(EngineHandle(Arc::new(observer)));
+        Ok(self)
     }
 }
 
@@ -122,6 +171,7 @@ pub fn prepare_probe_image() -> Result<ProbeTarget, DriverError> {
         reference: image.reference,
         digest: image.digest,
         host: engine.host().to_string(),
+        binary_sha256: image.binary_sha256,
     })
 }
 

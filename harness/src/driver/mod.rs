@@ -5,13 +5,15 @@
 //! cnab-go's command-driver protocol (an executable `cnab-<name>`, operation
 //! JSON on stdin, outputs under `$CNAB_OUTPUT_DIR`); the suite plays that
 //! executable itself ([`observer`]). [`DockerDriver`] runs real containers of
-//! the probe image. Either way, what reached the image is written as one
+//! the probe image; when the runtime under test runs them itself, the
+//! [`EngineObserver`] watches the engine for them ([`engine`]). Either way, what reached the image is written as one
 //! [`OperationRecord`] line per operation, and [`DriverKind`], chosen once at
 //! the start of a run, says which of the two the run uses.
 
 pub mod command;
 pub mod confine;
 pub mod docker;
+pub mod engine;
 pub mod observer;
 
 use std::collections::BTreeMap;
@@ -22,7 +24,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use command::{CommandDriver, OperationDialect};
-pub use docker::{DockerDriver, DockerMode, ProbeTarget, DOCKER_DRIVER_NAME, ENV_RUN_ID};
+pub use docker::{
+    DockerDriver, DockerMode, EngineHandle, ProbeTarget, DOCKER_DRIVER_NAME, ENV_RUN_ID,
+};
+pub use engine::{EngineObserver, StepWatch};
 pub use observer::{
     read_records, OperationRecord, ENV_OBSERVATIONS, ENV_SCRIPT, OBSERVER_DRIVER_NAME,
 };
@@ -66,12 +71,31 @@ impl DriverKind {
         }
     }
 
-    /// How the run report names the observer.
+    /// How the run report names the observer: `command-driver`, `docker`
+    /// (the suite's own container driver) or `docker-engine` (the engine
+    /// observer, watching containers the runtime runs).
     pub fn observer(&self) -> &'static str {
         match self {
             DriverKind::Command => "command-driver",
+            DriverKind::Docker(m) if m.engine.is_some() => "docker-engine",
             DriverKind::Docker(_) => "docker",
         }
+    }
+
+    /// The kind of driver the `run` request asks the runtime to use
+    /// (`driver.kind`): `command` or `docker`.
+    pub fn request_kind(&self) -> &'static str {
+        match self {
+            DriverKind::Command => crate::adapter::protocol::DRIVER_KIND_COMMAND,
+            DriverKind::Docker(_) => crate::adapter::protocol::DRIVER_KIND_DOCKER,
+        }
+    }
+
+    /// The engine observer of this run, when it has one.
+    pub fn engine_observer(&self) -> Option<&EngineObserver> {
+        self.docker()
+            .and_then(|m| m.engine.as_ref())
+            .map(|h| h.0.as_ref())
     }
 
     /// The invocation image for `{{image}}` and its digest for `{{digest}}`:

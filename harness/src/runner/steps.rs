@@ -20,6 +20,7 @@ use crate::adapter::Adapter;
 use crate::case::{
     Case, LoadedCase, Step, PLACEHOLDER_DIGEST, PLACEHOLDER_IMAGE, PLACEHOLDER_INSTALLATION,
 };
+use crate::driver::engine::READ_WAIT;
 use crate::driver::{
     read_records, DriverKind, OperationRecord, ENV_OBSERVATIONS, ENV_RUN_ID, ENV_SCRIPT,
 };
@@ -28,6 +29,27 @@ use crate::expect::{ellipsize, format_skip, CaseState, Judgement, StepEvidence};
 
 /// The key of the probe's directions under the bundle's `custom`.
 pub const PROBE_DIRECTIONS_KEY: &str = "io.cnab-conformance.probe";
+
+/// Why a case that reads what the probe sees inside a real container is
+/// skipped on the command-driver path, even for a runtime that declares
+/// `docker-driver`.
+pub const NEEDS_DOCKER_PATH: &str =
+    "needs the Docker path (`--driver docker`): it reads what the probe image sees inside a real container";
+/// Why a case that needs the command driver is skipped on the Docker path.
+pub const NEEDS_COMMAND_PATH: &str = "needs the command-driver path (`--driver command`)";
+
+/// Why the case cannot run on this run's path, whatever the runtime
+/// declares: a Docker-only case on the command-driver path, or the other way
+/// round.
+fn wrong_path(case: &Case, driver: &DriverKind) -> Option<&'static str> {
+    let needs = case.required_capabilities_with(driver.capability());
+    let needs = |c: &str| needs.iter().any(|n| n == c);
+    match driver {
+        DriverKind::Command if needs("docker-driver") => Some(NEEDS_DOCKER_PATH),
+        DriverKind::Docker(_) if needs("command-driver") => Some(NEEDS_COMMAND_PATH),
+        _ => None,
+    }
+}
 
 /// The report of a case that did not run, with the reason.
 pub(super) fn skipped(lc: &LoadedCase, reason: String) -> CaseReport {
@@ -77,6 +99,9 @@ pub(super) fn run_case(
                     .join(", ")
             ),
         );
+    }
+    if let Some(reason) = wrong_path(&lc.case, driver) {
+        return skipped(lc, reason.to_string());
     }
     if !info.spec_versions.contains(&lc.case.spec) {
         return skipped(
@@ -259,6 +284,7 @@ impl CaseRun<'_> {
         )
         .map_err(|e| format!("cannot write the image script: {e}"))?;
         let request = self.request(step, bundle, &script, &records_file);
+        let since = std::time::SystemTime::now();
         let resp = self.adapter.run(&request).map_err(|e| {
             let stderr = ellipsize(&self.adapter.last_stderr(), 2000);
             let reason = format!("step {} ({}): {e}", i + 1, step.action);
@@ -277,7 +303,28 @@ impl CaseRun<'_> {
                 step.action
             ));
         }
-        let records = read_records(&records_file)?;
+        let records = match self.driver.engine_observer() {
+            None => read_records(&records_file)?,
+            Some(observer) => {
+                // The runtime ran the containers itself: what the engine
+                // observer saw of this step's installation.
+                let seen = observer.collect(
+                    &step.installation,
+                    since,
+                    std::time::SystemTime::now(),
+                    READ_WAIT,
+                );
+                if !seen.lost.is_empty() {
+                    return Err(format!(
+                        "step {} ({}): the engine observer could not read what reached the image: {}",
+                        i + 1,
+                        step.action,
+                        seen.lost.join("; ")
+                    ));
+                }
+                seen.records
+            }
+        };
         let stored = if step.expect.iter().any(|e| e.needs_store()) {
             let listed = self.adapter.claims(&InstallationRequest {
                 protocol: PROTOCOL.to_string(),
@@ -304,11 +351,15 @@ impl CaseRun<'_> {
         records_file: &Path,
     ) -> RunRequest {
         let mut env = BTreeMap::new();
-        env.insert(
-            ENV_OBSERVATIONS.to_string(),
-            records_file.display().to_string(),
-        );
-        env.insert(ENV_SCRIPT.to_string(), script.display().to_string());
+        // With the engine observer the runtime's own Docker driver runs the
+        // image; nothing is recorded through a file.
+        if self.driver.engine_observer().is_none() {
+            env.insert(
+                ENV_OBSERVATIONS.to_string(),
+                records_file.display().to_string(),
+            );
+            env.insert(ENV_SCRIPT.to_string(), script.display().to_string());
+        }
         if let Some(d) = self.driver.docker() {
             env.insert(ENV_RUN_ID.to_string(), d.run_id.clone());
         }
@@ -320,6 +371,7 @@ impl CaseRun<'_> {
             parameters: step.parameters.clone(),
             credentials: step.credentials.clone(),
             driver: DriverInfo {
+                kind: self.driver.request_kind().to_string(),
                 name: self.driver.driver_name().to_string(),
                 path: self.bin.to_path_buf(),
                 env,

@@ -7,4 +7,6 @@ mod support;
 
 pub use mutant::Mutant;
 pub use runtime::{Invocation, Reference, CLAIMS_VERSION, SUPPORTED_EXTENSIONS};
-pub use serve::{reference_info, reference_info_for, serve_reference, ReferenceAdapter};
+pub use serve::{
+    reference_info, reference_info_for, serve_reference, serve_reference_with, ReferenceAdapter,
+};

@@ -13,7 +13,7 @@ use super::{Invocation, Mutant, Reference};
 use crate::adapter::external::driver_env;
 use crate::adapter::protocol::{
     ClaimsResponse, CleanupResponse, ErrorResponse, InfoResponse, InstallationRequest, RunRequest,
-    RunResponse, KNOWN_CAPABILITIES, PROTOCOL,
+    RunResponse, DRIVER_KIND_DOCKER, KNOWN_CAPABILITIES, PROTOCOL,
 };
 use crate::adapter::{fork_by_clone, Adapter, AdapterError};
 use crate::driver::{
@@ -122,7 +122,7 @@ impl Adapter for ReferenceAdapter {
             credentials: &req.credentials,
             state_dir: &state,
         };
-        if req.driver.name == DOCKER_DRIVER_NAME {
+        if req.driver.kind == DRIVER_KIND_DOCKER || req.driver.name == DOCKER_DRIVER_NAME {
             let run_id = env
                 .get(ENV_RUN_ID)
                 .cloned()
@@ -179,6 +179,20 @@ pub fn serve_reference(
     mutant: Option<Mutant>,
     timeout: Duration,
 ) -> String {
+    serve_reference_with(verb, input, mutant, timeout, false)
+}
+
+/// [`serve_reference`]; with `docker`, `info` declares `docker-driver` as
+/// well as `command-driver`: the reference runs a real container when a
+/// `run` request asks for the `docker` driver kind, so a suite on the Docker
+/// path can watch it through the engine observer.
+pub fn serve_reference_with(
+    verb: &str,
+    input: &[u8],
+    mutant: Option<Mutant>,
+    timeout: Duration,
+    docker: bool,
+) -> String {
     let mut adapter = ReferenceAdapter::new(mutant, timeout);
     fn reply<T: Serialize>(v: Result<T, AdapterError>) -> String {
         match v {
@@ -198,7 +212,12 @@ pub fn serve_reference(
         .expect("an error serializes")
     };
     match verb {
-        "info" => reply(adapter.info()),
+        "info" => reply(adapter.info().map(|mut i| {
+            if docker && !i.capabilities.iter().any(|c| c == "docker-driver") {
+                i.capabilities.push("docker-driver".to_string());
+            }
+            i
+        })),
         "run" => match serde_json::from_slice::<RunRequest>(input) {
             Ok(r) => reply(adapter.run(&r)),
             Err(e) => bad(e),
