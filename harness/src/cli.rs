@@ -27,6 +27,11 @@ pub const EXIT_FAILURES: u8 = 1;
 /// The suite could not run (usage, I/O, nothing selected).
 pub const EXIT_CANNOT_RUN: u8 = 2;
 
+mod report;
+mod selftest;
+use report::{report_command, ReportCommand};
+use selftest::{selftest, selftest_external};
+
 #[derive(Parser)]
 #[command(
     name = "cnab-conformance",
@@ -184,82 +189,6 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-}
-
-#[derive(Subcommand)]
-enum ReportCommand {
-    /// Render reports: junit, markdown, html (several runtimes side by side)
-    /// or badge (one report).
-    Render {
-        /// The format.
-        #[arg(long)]
-        format: cnab_report::Format,
-        /// The JSON reports.
-        #[arg(required = true)]
-        reports: Vec<PathBuf>,
-    },
-    /// Compare two reports; exits 1 when a case got worse.
-    Diff {
-        /// The older report.
-        old: PathBuf,
-        /// The newer report.
-        new: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
-        format: Format,
-    },
-    /// Merge the reports of the shards of one run.
-    Merge {
-        /// The shard reports.
-        #[arg(required = true)]
-        reports: Vec<PathBuf>,
-        /// Where to write the merged report (default: stdout).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-}
-
-fn read_reports(paths: &[PathBuf]) -> Result<Vec<RunReport>> {
-    paths
-        .iter()
-        .map(|p| {
-            let text = cnab_harness::io::read_regular_string(p, cnab_harness::io::MAX_FILE)
-                .with_context(|| format!("cannot read {}", p.display()))?;
-            RunReport::from_json(&text).with_context(|| format!("in {}", p.display()))
-        })
-        .collect()
-}
-
-fn report_command(command: ReportCommand) -> Result<ExitCode> {
-    match command {
-        ReportCommand::Render { format, reports } => {
-            let reports = read_reports(&reports)?;
-            write_stdout(&cnab_report::render(&reports, format)?)?;
-            Ok(ExitCode::from(EXIT_OK))
-        }
-        ReportCommand::Diff { old, new, format } => {
-            let r = read_reports(&[old, new])?;
-            let d = cnab_report::diff(&r[0], &r[1]);
-            match format {
-                Format::Human => write_stdout(&format!("{d}\n"))?,
-                Format::Json => write_stdout(&format!("{}\n", serde_json::to_string_pretty(&d)?))?,
-            }
-            Ok(ExitCode::from(if d.regressions().next().is_some() {
-                EXIT_FAILURES
-            } else {
-                EXIT_OK
-            }))
-        }
-        ReportCommand::Merge { reports, out } => {
-            let merged = cnab_report::merge(&read_reports(&reports)?)?;
-            match out {
-                Some(p) => write_report(&merged, &p)
-                    .with_context(|| format!("cannot write {}", p.display()))?,
-                None => write_stdout(&merged.to_json())?,
-            }
-            Ok(ExitCode::from(EXIT_OK))
-        }
-    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -545,96 +474,6 @@ fn cases_command(command: CasesCommand) -> Result<ExitCode> {
     }
 }
 
-/// `selftest`: the reference and its mutants.
-fn selftest(mutants: Vec<Mutant>, driver: DriverArg, timeout: u64) -> Result<ExitCode> {
-    let cases = load_cases(None)?;
-    let docker = driver == DriverArg::Docker;
-    let mutants = if mutants.is_empty() {
-        default_mutants(docker)
-    } else {
-        mutants
-    };
-    if let Some(m) = mutants.iter().find(|m| m.needs_docker() && !docker) {
-        bail!("mutant `{m}` can only be caught with --driver docker");
-    }
-    let exe = std::env::current_exe().context("cannot find this executable")?;
-    let driver = driver.driver_kind(false)?;
-    cnab_harness::procs::become_subreaper();
-    cnab_harness::stop::catch_stop_signals();
-    let st = run_selftest_with(
-        &cases,
-        exe,
-        Duration::from_secs(timeout.max(1)),
-        &mutants,
-        std::io::stderr().is_terminal(),
-        driver.clone(),
-    );
-    end_leftovers();
-    if docker_cleanup(&driver) | cnab_harness::stop::requested().is_some() {
-        eprintln!("cnab-conformance: interrupted");
-        return Ok(ExitCode::from(EXIT_CANNOT_RUN));
-    }
-    let st = st?;
-    write_stdout(&st.summary())?;
-    Ok(ExitCode::from(if st.is_success() {
-        EXIT_OK
-    } else {
-        EXIT_FAILURES
-    }))
-}
-
-/// `selftest --runtime`: an external runtime and the mutants it can play.
-fn selftest_external(
-    mutants: Vec<Mutant>,
-    runtime: ExternalRuntime,
-    driver: DriverArg,
-    timeout: u64,
-) -> Result<ExitCode> {
-    if !runtime.program.is_file() {
-        bail!("adapter `{}` is not a file", runtime.program.display());
-    }
-    let cases = load_cases(None)?;
-    let docker = driver == DriverArg::Docker;
-    let mutants = if !mutants.is_empty() {
-        mutants
-    } else if docker {
-        // The mutants only a real container shows.
-        Mutant::ALL
-            .iter()
-            .copied()
-            .filter(|m| m.needs_docker())
-            .collect()
-    } else {
-        default_mutants(false)
-    };
-    if let Some(m) = mutants.iter().find(|m| m.needs_docker() && !docker) {
-        bail!("mutant `{m}` can only be caught with --driver docker");
-    }
-    let exe = std::env::current_exe().context("cannot find this executable")?;
-    let driver = driver.driver_kind(true)?;
-    let mut opts = RunOptions::new(exe);
-    opts.timeout = Duration::from_secs(timeout.max(1));
-    opts.driver = driver.clone();
-    let st = run_selftest_external(
-        &cases,
-        opts,
-        &mutants,
-        &runtime,
-        std::io::stderr().is_terminal(),
-    );
-    if docker_cleanup(&driver) {
-        eprintln!("cnab-conformance: interrupted");
-        return Ok(ExitCode::from(EXIT_CANNOT_RUN));
-    }
-    let st = st?;
-    write_stdout(&st.summary())?;
-    Ok(ExitCode::from(if st.is_success() {
-        EXIT_OK
-    } else {
-        EXIT_FAILURES
-    }))
-}
-
 /// Applies an expected-failures list through the renderers' library, so
 /// there is one reading of that file. Entries for cases outside this run
 /// (filters, shards) are left out.
@@ -669,6 +508,31 @@ fn end_leftovers() {
     }
 }
 
+/// Reads the runtime's expected-failures file; every ID must name a case or
+/// a clause, so that a typo cannot hide a failure.
+fn load_expected_failures(p: &Path, cases: &[LoadedCase]) -> Result<cnab_report::ExpectedFailures> {
+    let text = cnab_harness::io::read_regular_string(p, cnab_harness::io::MAX_FILE)
+        .with_context(|| format!("cannot read expected failures {}", p.display()))?;
+    let parsed = cnab_report::ExpectedFailures::from_toml_or_json(&text)
+        .with_context(|| format!("in {}", p.display()))?;
+    // A typo must not hide a failure: every ID names a case or a clause.
+    let catalog = Catalog::embedded();
+    let unknown: Vec<&str> = parsed
+        .expected
+        .iter()
+        .map(|e| e.id.as_str())
+        .filter(|id| !catalog.contains(id) && !cases.iter().any(|c| c.case.id == *id))
+        .collect();
+    if !unknown.is_empty() {
+        bail!(
+            "{}: expected failures name unknown IDs (neither a case nor a clause): {}",
+            p.display(),
+            unknown.join(", ")
+        );
+    }
+    Ok(parsed)
+}
+
 fn run(args: RunArgs) -> Result<ExitCode> {
     let cases = load_cases(args.cases_dir.as_ref())?;
     if let Some(out) = &args.out {
@@ -693,28 +557,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     };
     let expected = match &args.expected_failures {
         None => None,
-        Some(p) => {
-            let text = cnab_harness::io::read_regular_string(p, cnab_harness::io::MAX_FILE)
-                .with_context(|| format!("cannot read expected failures {}", p.display()))?;
-            let parsed = cnab_report::ExpectedFailures::from_toml_or_json(&text)
-                .with_context(|| format!("in {}", p.display()))?;
-            // A typo must not hide a failure: every ID names a case or a clause.
-            let catalog = Catalog::embedded();
-            let unknown: Vec<&str> = parsed
-                .expected
-                .iter()
-                .map(|e| e.id.as_str())
-                .filter(|id| !catalog.contains(id) && !cases.iter().any(|c| c.case.id == *id))
-                .collect();
-            if !unknown.is_empty() {
-                bail!(
-                    "{}: expected failures name unknown IDs (neither a case nor a clause): {}",
-                    p.display(),
-                    unknown.join(", ")
-                );
-            }
-            Some(parsed)
-        }
+        Some(p) => Some(load_expected_failures(p, &cases)?),
     };
     let docker = args.driver == DriverArg::Docker;
     if let Some(m) = args.mutant.filter(|m| m.needs_docker() && !docker) {
