@@ -360,6 +360,13 @@ impl Catalog {
         self.get(id).is_some_and(Clause::is_tool)
     }
 
+    /// Whether a finding at `level` on clause `id` fails a run whose failing
+    /// level is `threshold`: at or above it, and not a tool notice. The one
+    /// rule behind every exit code, failed-file count and JUnit failure.
+    pub fn fails(&self, id: &str, level: Level, threshold: Level) -> bool {
+        level >= threshold && !self.is_tool(id)
+    }
+
     /// The level of a clause, or `Must` when the ID is unknown (a bug that the
     /// tests catch: every ID used in code must exist).
     pub fn level_of(&self, id: &str) -> Level {
@@ -437,6 +444,16 @@ mod tests {
         assert!(Catalog::from_json(bad).is_err());
         let bad = bad.replace("perhaps", "must").replace("static", "dynamic");
         assert!(Catalog::from_json(&bad).is_err());
+    }
+
+    #[test]
+    fn a_finding_fails_at_or_above_the_threshold_unless_it_is_a_tool_notice() {
+        let c = Catalog::embedded();
+        assert!(c.contains("core.bundle.schema") && c.is_tool("doc.kind.known"));
+        assert!(c.fails("core.bundle.schema", Level::Must, Level::Must));
+        assert!(c.fails("core.bundle.schema", Level::Should, Level::Should));
+        assert!(!c.fails("core.bundle.schema", Level::Should, Level::Must));
+        assert!(!c.fails("doc.kind.known", Level::May, Level::May));
     }
 
     #[test]

@@ -37,7 +37,7 @@ impl Report {
         let catalog = cnab_model::Catalog::embedded();
         self.findings
             .iter()
-            .any(|f| f.level >= level && !catalog.is_tool(&f.clause))
+            .any(|f| catalog.fails(&f.clause, f.level, level))
     }
 
     /// The findings a caller can offer a way out of, by index into

@@ -36,7 +36,7 @@ pub fn suite(r: &Report, options: &RenderOptions) -> JunitSuite {
                     f.level, f.clause, f.message, f.pointer
                 );
                 let fails =
-                    f.level >= options.level && !cnab_model::Catalog::embedded().is_tool(&f.clause);
+                    cnab_model::Catalog::embedded().fails(&f.clause, f.level, options.level);
                 JunitCase {
                     name: format!("{} {}", f.clause, f.pointer),
                     classname: r.name.clone(),

@@ -57,7 +57,7 @@ impl Summary {
         let mut fails = false;
         for (level, clause) in findings {
             any = true;
-            let failing = level >= self.level && !catalog.is_tool(clause);
+            let failing = catalog.fails(clause, level, self.level);
             fails |= failing;
             self.failing += usize::from(failing);
             self.findings += 1;
@@ -90,12 +90,12 @@ mod tests {
     #[test]
     fn counts_files_findings_and_failures_at_the_level() {
         let mut s = Summary::new(Level::Should);
-        s.add_file([(Level::May, "core.bundle.name")]);
+        s.add_file([(Level::May, "core.bundle.schema")]);
         s.add_file([]);
         s.add_file([
-            (Level::Must, "core.bundle.name"),
-            (Level::Should, "core.bundle.name"),
-            (Level::May, "core.bundle.name"),
+            (Level::Must, "core.bundle.schema"),
+            (Level::Should, "core.bundle.schema"),
+            (Level::May, "core.bundle.schema"),
         ]);
         assert_eq!(
             (s.files, s.files_with_findings, s.failed_files, s.findings),
